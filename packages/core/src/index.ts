@@ -5,3 +5,4 @@ export * from './hash.js';
 export * from './logger.js';
 export * from './progress.js';
 export * from './stage.js';
+export * from './tracker.js';

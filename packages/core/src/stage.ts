@@ -1,6 +1,7 @@
 import type { PlantidConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
 import type { ProgressFactory } from './progress.js';
+import type { Tracker } from './tracker.js';
 
 /**
  * What a stage gets when it runs. A stage writes only into `outDir` (a temp dir the
@@ -23,6 +24,8 @@ export interface StageContext {
   inputs: Record<string, string>;
   log: Logger;
   progress: ProgressFactory;
+  /** Experiment tracking for this run (params, per-epoch metrics, artefacts). */
+  tracker: Tracker;
   signal: AbortSignal;
 }
 
