@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     maxWorkers: 2,
+    // The default report, then one closing line `tests: N passed, N failed, N skipped`.
+    reporters: ['default', './configs/vitest-summary-reporter.ts'],
   },
 });

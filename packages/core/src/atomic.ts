@@ -34,7 +34,10 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
  * A crash or throw leaves no half-written `finalDir`; the temp dir is removed on throw.
  * An existing `finalDir` (a previous output of ours, never a user folder) is replaced.
  */
-export async function writeDirAtomic<T>(finalDir: string, build: (tempDir: string) => Promise<T>): Promise<T> {
+export async function writeDirAtomic<T>(
+  finalDir: string,
+  build: (tempDir: string) => Promise<T>,
+): Promise<T> {
   await mkdir(dirname(finalDir), { recursive: true });
   const temp = tempSibling(finalDir);
   await mkdir(temp, { recursive: true });

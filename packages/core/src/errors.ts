@@ -11,7 +11,10 @@ export class PlantidError extends Error {
   readonly where: string | undefined;
   readonly hint: string | undefined;
 
-  constructor(message: string, options: { exitCode?: ExitCode; where?: string; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { exitCode?: ExitCode; where?: string; hint?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.exitCode = options.exitCode ?? ExitCode.failed;

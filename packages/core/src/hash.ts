@@ -17,7 +17,9 @@ export async function sha256File(path: string): Promise<string> {
 export function stableStringify(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+      );
     }
     return v;
   });
@@ -37,7 +39,10 @@ export async function listFilesRecursive(dir: string): Promise<string[]> {
 }
 
 /** Content hash of a directory: sha256 over (relative path, file sha256) pairs. */
-export async function hashDirectory(dir: string, options: { ignore?: (relPath: string) => boolean } = {}): Promise<string> {
+export async function hashDirectory(
+  dir: string,
+  options: { ignore?: (relPath: string) => boolean } = {},
+): Promise<string> {
   const files = (await listFilesRecursive(dir)).filter((f) => !options.ignore?.(f));
   const parts: string[] = [];
   for (const file of files) parts.push(`${file}\0${await sha256File(join(dir, file))}`);

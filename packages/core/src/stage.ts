@@ -44,8 +44,16 @@ export interface StageDefinition {
   configKeys: readonly (keyof PlantidConfig)[];
   /** Main files it writes, for `pipeline stages`. */
   outputs: readonly string[];
+  /**
+   * What the stage reads from outside the run (photos, backbone weights), folded into its cache
+   * key so changed inputs rerun it: return something small and JSON-serialisable, e.g. a hash of
+   * file paths, sizes and mtimes. Called on every run, so keep it cheap (no full-content hashing
+   * of thousands of images). Without it, only config, upstream outputs and `version` count.
+   */
+  fingerprint?(config: PlantidConfig, configDir: string): Promise<unknown>;
   /** Cheap checks before any stage runs (paths exist, sizes agree): throw UsageError (exit 2). */
   validate?(config: PlantidConfig, configDir: string): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: stages that report no figures just return.
   run(ctx: StageContext): Promise<StageSummary | void>;
 }
 

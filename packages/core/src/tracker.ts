@@ -12,7 +12,11 @@ export interface Tracker {
   /** Uploads a file or a whole folder under `artifactPath` (default: its base name). */
   logArtifact(localPath: string, artifactPath?: string): Promise<void>;
   /** Registers an exported bundle as a model version; `alias` e.g. "candidate". */
-  registerModel(name: string, bundleDir: string, options?: { alias?: string; tags?: Record<string, string> }): Promise<void>;
+  registerModel(
+    name: string,
+    bundleDir: string,
+    options?: { alias?: string; tags?: Record<string, string> },
+  ): Promise<void>;
 }
 
 /** A tracker that records nothing; for library use outside a pipeline run. */

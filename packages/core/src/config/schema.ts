@@ -13,8 +13,14 @@ import { trainSchema } from './sections/train.js';
 /** The one source of truth for config.yaml. Each section lives in ./sections/<name>.ts. */
 export const configSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(42),
-  stages: z.array(z.string()).optional().describe('Stages to run, in order; default: every registered stage.'),
-  runsDir: z.string().default('runs').describe('Where runs/<run-id>/ folders go, relative to the config file.'),
+  stages: z
+    .array(z.string())
+    .optional()
+    .describe('Stages to run, in order; default: every registered stage.'),
+  runsDir: z
+    .string()
+    .default('runs')
+    .describe('Where runs/<run-id>/ folders go, relative to the config file.'),
   data: dataSchema,
   preprocess: preprocessSchema,
   augment: augmentSchema,

@@ -5,9 +5,17 @@ export const augmentSchema = z
   .strictObject({
     flip: z.boolean().default(true).describe('Random horizontal flip.'),
     rotate: z.number().min(0).max(180).default(15).describe('Max rotation in degrees, either way.'),
-    crop: z.tuple([fraction, fraction]).default([0.6, 1]).describe('Random resized crop: area fraction range.'),
-    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([0.75, 1.3333]).describe('Random resized crop: aspect range.'),
-    colorJitter: fraction.default(0.2).describe('Brightness/contrast/saturation jitter strength; hue gets a tenth of it.'),
+    crop: z
+      .tuple([fraction, fraction])
+      .default([0.6, 1])
+      .describe('Random resized crop: area fraction range.'),
+    ratio: z
+      .tuple([z.number().positive(), z.number().positive()])
+      .default([0.75, 1.3333])
+      .describe('Random resized crop: aspect range.'),
+    colorJitter: fraction
+      .default(0.2)
+      .describe('Brightness/contrast/saturation jitter strength; hue gets a tenth of it.'),
     views: nonNegativeInt.default(4).describe('Augmented views per training image cached as embeddings.'),
   })
   .prefault({});

@@ -3,7 +3,10 @@ import { nonNegativeInt } from './common.js';
 
 export const engineSchema = z
   .strictObject({
-    kind: z.enum(['onnx', 'tfjs']).default('onnx').describe('Inference engine: ONNX Runtime (fast) or tfjs (fallback).'),
+    kind: z
+      .enum(['onnx', 'tfjs'])
+      .default('onnx')
+      .describe('Inference engine: ONNX Runtime (fast) or tfjs (fallback).'),
     threads: nonNegativeInt.default(0).describe('Intra-op threads for ONNX Runtime; 0 = one per core.'),
   })
   .prefault({});

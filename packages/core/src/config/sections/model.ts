@@ -1,17 +1,32 @@
 import { z } from 'zod';
 import { fraction } from './common.js';
 
-export const modelSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'use letters, digits, dot, dash, underscore').default('plant').describe('Model name in bundles and the registry.'),
-    backbone: z.string().default('mobilenet_v2').describe('Backbone family, used in artefact names.'),
-    weights: z.string().min(1).describe('tfjs layers model.json: a local path or an http(s) URL.'),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Expected sha256 of model.json when weights is a URL.'),
-    featureLayer: z.string().default('auto').describe('Layer to cut the backbone at; auto = last layer with a spatial output.'),
-    head: z
-      .strictObject({
-        dropout: fraction.default(0.2),
-        hidden: z.number().int().nonnegative().default(0).describe('Units of an optional hidden dense layer; 0 = none.'),
-      })
-      .prefault({}),
-  });
+export const modelSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'use letters, digits, dot, dash, underscore')
+    .default('plant')
+    .describe('Model name in bundles and the registry.'),
+  backbone: z.string().default('mobilenet_v2').describe('Backbone family, used in artefact names.'),
+  weights: z.string().min(1).describe('tfjs layers model.json: a local path or an http(s) URL.'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional()
+    .describe('Expected sha256 of model.json when weights is a URL.'),
+  featureLayer: z
+    .string()
+    .default('auto')
+    .describe('Layer to cut the backbone at; auto = last layer with a spatial output.'),
+  head: z
+    .strictObject({
+      dropout: fraction.default(0.2),
+      hidden: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(0)
+        .describe('Units of an optional hidden dense layer; 0 = none.'),
+    })
+    .prefault({}),
+});

@@ -5,7 +5,9 @@ export const normalizeSchema = z.union([
   z.strictObject({ scale: positiveNumber.describe('x / scale + offset'), offset: z.number().default(0) }),
   z.strictObject({
     mean: z.tuple([z.number(), z.number(), z.number()]).describe('Per-channel mean in 0..255 units.'),
-    std: z.tuple([positiveNumber, positiveNumber, positiveNumber]).describe('Per-channel std in 0..255 units.'),
+    std: z
+      .tuple([positiveNumber, positiveNumber, positiveNumber])
+      .describe('Per-channel std in 0..255 units.'),
   }),
 ]);
 

@@ -1,0 +1,19 @@
+import { graphCommand } from './graph.js';
+import { modelsCommand } from './models.js';
+import { runCommand } from './run.js';
+import { runsCommand } from './runs.js';
+import { serveCommand } from './serve.js';
+import { stagesCommand } from './stages.js';
+import type { CommandModule } from './types.js';
+
+/** Every `pipeline` command, in help order. Add a module (e.g. `./serve.js`) with one import and one entry. */
+export const commandModules: readonly CommandModule[] = [
+  runCommand,
+  stagesCommand,
+  graphCommand,
+  runsCommand,
+  modelsCommand,
+  serveCommand,
+];
+
+export type { CliContext, CommandModule } from './types.js';

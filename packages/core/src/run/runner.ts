@@ -1,0 +1,426 @@
+import { access, constants, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../atomic.js';
+import type { LoadedConfig } from '../config/load.js';
+import { isPlantidError, UsageError, WorkError } from '../errors.js';
+import { hashJson } from '../hash.js';
+import type { Logger } from '../logger.js';
+import { resolvePath } from '../paths.js';
+import type { ProgressFactory } from '../progress.js';
+import { silentProgress } from '../progress-bars.js';
+import type { StageContext, StageDefinition, StageSummary } from '../stage.js';
+import { noopTracker, type Tracker } from '../tracker.js';
+import { type GitInfo, gitInfo, type RunEnvironment, runEnvironment } from './environment.js';
+import { createRunId, runLayout, stageMetaFile } from './layout.js';
+import { type PlanRequest, planStages } from './plan.js';
+import { findFinishedOutput, hashStageOutput, linkTree, listRunIds, type StageMeta } from './reuse.js';
+
+export type StageStatus = 'ran' | 'reused' | 'failed' | 'not-run' | 'will-run' | 'will-reuse';
+
+export interface StageResult {
+  name: string;
+  status: StageStatus;
+  /** Cache key; absent in a dry run when an upstream stage has not produced its output yet. */
+  key?: string;
+  outputHash?: string;
+  /** Run id whose output was reused. */
+  reusedFrom?: string;
+  durationMs: number;
+  summary?: StageSummary;
+  /** Why it is (re)run: `forced`, `--from`, `no cached output`, `upstream changed`. */
+  reason?: string;
+  error?: string;
+}
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'interrupted' | 'dry-run';
+
+/** `run.json`, and what runPipeline returns. */
+export interface RunRecord {
+  runId: string;
+  status: RunStatus;
+  runDir: string;
+  configPath: string;
+  configHash: string;
+  git: GitInfo | null;
+  environment: RunEnvironment;
+  pid: number;
+  host: string;
+  started: string;
+  finished?: string;
+  durationMs?: number;
+  /** The command line that made it, for `runs show`. */
+  argv?: string[];
+  stages: StageResult[];
+  /** One-line error when status is failed. */
+  error?: string;
+  /** Exit code the CLI should end with (0 done or dry run, 1 work failed, 2 usage). */
+  exitCode: number;
+}
+
+export interface RunPipelineOptions {
+  loaded: LoadedConfig;
+  registry: readonly StageDefinition[];
+  request?: PlanRequest;
+  /** Rerun every planned stage. */
+  force?: boolean;
+  /** Print the plan; write nothing. */
+  dryRun?: boolean;
+  log: Logger;
+  progress?: ProgressFactory;
+  tracker?: Tracker;
+  signal?: AbortSignal;
+  /** Default: `config.runsDir` resolved against the config's folder. */
+  runsDir?: string;
+  argv?: string[];
+}
+
+const secretKey = /token|password|secret/i;
+
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        secretKey.test(k) && typeof v === 'string' ? '<redacted>' : redact(v),
+      ]),
+    );
+  }
+  return value;
+}
+
+function pick(config: LoadedConfig['config'], keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, (config as Record<string, unknown>)[k] ?? null]));
+}
+
+/** The runs dir must be (or become) a writable folder; checked before anything is written. */
+export async function checkRunsDirWritable(runsDir: string, source: string): Promise<void> {
+  let dir = runsDir;
+  for (;;) {
+    const info = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
+    if (!(info instanceof Error)) {
+      if (!info.isDirectory()) {
+        throw new UsageError(`runs dir ${runsDir} is not writable: ${dir} is not a folder`, {
+          where: source,
+          hint: 'set runsDir to a writable folder (--set runsDir=...)',
+        });
+      }
+      break;
+    }
+    if ((info.code !== 'ENOENT' && info.code !== 'ENOTDIR') || dirname(dir) === dir) {
+      throw new UsageError(`runs dir ${runsDir} is not usable: ${info.code}`, {
+        where: source,
+        hint: 'set runsDir to a writable folder',
+      });
+    }
+    dir = dirname(dir);
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`runs dir ${runsDir} is not writable (${dir} is read-only for this user)`, {
+      where: source,
+      hint: 'set runsDir to a writable folder (--set runsDir=...)',
+    });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The newest run with the same config that did not finish and is not running now: a rerun continues it. */
+async function findResumableRun(runsDir: string, configHash: string): Promise<RunRecord | undefined> {
+  for (const id of await listRunIds(runsDir)) {
+    const record = await readRunRecord(runsDir, id);
+    if (!record || record.configHash !== configHash) continue;
+    if (record.status === 'done') return undefined;
+    if (
+      record.status === 'running' &&
+      record.host === hostname() &&
+      pidAlive(record.pid) &&
+      record.pid !== process.pid
+    )
+      continue;
+    return record;
+  }
+  return undefined;
+}
+
+export async function readRunRecord(runsDir: string, runId: string): Promise<RunRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(join(runsDir, runId, 'run.json'), 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the planned stages of a pipeline. Each stage's cache key is the hash of its config
+ * sections, its upstream outputs' content hashes, its fingerprint and its version; a stage
+ * whose key matches a finished output (in this run or an earlier one under the same runs dir)
+ * is reused, the rest run into a temp dir renamed into `runs/<run-id>/<stage>/`. A rerun of a
+ * config whose last run did not finish continues that run. Usage problems throw before
+ * anything is written; a failing stage ends the run with status `failed`.
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<RunRecord> {
+  const { loaded, log } = options;
+  const { config } = loaded;
+  const started = Date.now();
+  const runsDir = options.runsDir ?? resolvePath(loaded, config.runsDir);
+  const request: PlanRequest = options.request ?? {};
+  const plan = planStages(options.registry, {
+    ...request,
+    stages: request.stages ?? config.stages,
+    stagesSource: request.stages ? (request.stagesSource ?? '--stages') : `${loaded.displayPath}: stages`,
+  });
+
+  for (const { definition } of plan) await definition.validate?.(config, loaded.configDir);
+  if (!options.dryRun) await checkRunsDirWritable(runsDir, `${loaded.displayPath}: runsDir`);
+
+  const resumable = options.dryRun ? undefined : await findResumableRun(runsDir, loaded.hash);
+  const runId = resumable?.runId ?? createRunId();
+  const layout = runLayout(runsDir, runId);
+  const record: RunRecord = {
+    runId,
+    status: options.dryRun ? 'dry-run' : 'running',
+    runDir: layout.runDir,
+    configPath: loaded.configPath,
+    configHash: loaded.hash,
+    git: (await gitInfo(loaded.configDir)) ?? null,
+    environment: runEnvironment(),
+    pid: process.pid,
+    host: hostname(),
+    started: new Date(started).toISOString(),
+    ...(options.argv ? { argv: options.argv } : {}),
+    stages: [],
+    exitCode: 0,
+  };
+  const tracker = options.tracker ?? noopTracker;
+  const progress = options.progress ?? silentProgress;
+  const signal = options.signal ?? new AbortController().signal;
+  const save = () => (options.dryRun ? Promise.resolve() : writeJsonAtomic(layout.runFile, record));
+
+  if (!options.dryRun) {
+    await mkdir(layout.runDir, { recursive: true });
+    await removeStaleTemps(layout.runDir);
+    await writeFileAtomic(
+      layout.configSnapshot,
+      `# resolved from ${loaded.configPath}\n${stringify(redact(config))}`,
+    );
+    await save();
+    log.info(`${resumable ? 'resuming' : 'run'} ${runId} → ${layout.runDir}`, { runId });
+  }
+
+  let trackerStarted = false;
+  const outputHashes = new Map<string, string | undefined>();
+  let failure: unknown;
+  for (const { definition, forced, requested } of plan) {
+    const name = definition.name;
+    const stageLog = log.child({ stage: name });
+    if (failure !== undefined || signal.aborted) {
+      record.stages.push({ name, status: 'not-run', durationMs: 0 });
+      continue;
+    }
+    const upstream = definition.needs.map((need) => [need, outputHashes.get(need)] as const);
+    if (upstream.some(([, hash]) => hash === undefined)) {
+      // Dry run only: an upstream stage will run, so this key is not known yet.
+      record.stages.push({ name, status: 'will-run', durationMs: 0, reason: 'upstream will run' });
+      outputHashes.set(name, undefined);
+      continue;
+    }
+    const key = hashJson({
+      stage: name,
+      version: definition.version,
+      configDir: loaded.configDir,
+      config: pick(config, definition.configKeys as readonly string[]),
+      inputs: Object.fromEntries(upstream),
+      fingerprint: (await definition.fingerprint?.(config, loaded.configDir)) ?? null,
+    });
+    const rerun = options.force ? 'forced (--force)' : forced ? 'forced (--from)' : undefined;
+    const cached = rerun ? undefined : await findFinishedOutput(runsDir, name, key, runId);
+
+    if (options.dryRun) {
+      record.stages.push(
+        cached
+          ? {
+              name,
+              status: 'will-reuse',
+              key,
+              reusedFrom: cached.meta.runId,
+              outputHash: cached.meta.outputHash,
+              durationMs: 0,
+            }
+          : { name, status: 'will-run', key, durationMs: 0, reason: rerun ?? 'no cached output' },
+      );
+      outputHashes.set(name, cached?.meta.outputHash);
+      continue;
+    }
+
+    const stageDir = layout.stageDir(name);
+    const stageStart = Date.now();
+    if (cached) {
+      if (cached.dir !== stageDir) {
+        await writeDirAtomic(stageDir, async (tmp) => {
+          await linkTree(cached.dir, tmp, (f) => f === stageMetaFile);
+          await writeJsonAtomic(join(tmp, stageMetaFile), {
+            ...cached.meta,
+            reusedFrom: cached.meta.reusedFrom ?? cached.meta.runId,
+          });
+        });
+      }
+      const from = cached.meta.reusedFrom ?? cached.meta.runId;
+      stageLog.info(`up to date, skipped (key ${key.slice(0, 8)}, output of run ${from})`);
+      outputHashes.set(name, cached.meta.outputHash);
+      record.stages.push({
+        name,
+        status: 'reused',
+        key,
+        outputHash: cached.meta.outputHash,
+        reusedFrom: from,
+        durationMs: Date.now() - stageStart,
+        ...(cached.meta.summary ? { summary: cached.meta.summary } : {}),
+      });
+      await save();
+      continue;
+    }
+
+    if (!trackerStarted) {
+      trackerStarted = true;
+      await startTracking(tracker, record, config, stageLog);
+    }
+    const reason = rerun ?? (requested ? 'no cached output' : 'needed upstream, no cached output');
+    stageLog.info(`running (${reason}; key ${key.slice(0, 8)})`);
+    const workDir = layout.workDir(name, key);
+    if (options.force || forced) await rm(workDir, { recursive: true, force: true });
+    await mkdir(workDir, { recursive: true });
+    await mkdir(layout.cacheDir, { recursive: true });
+    const result: StageResult = { name, status: 'ran', key, durationMs: 0, reason };
+    record.stages.push(result);
+    await save();
+    try {
+      const inputs = Object.fromEntries(definition.needs.map((need) => [need, layout.stageDir(need)]));
+      const meta = await writeDirAtomic(stageDir, async (outDir) => {
+        const ctx: StageContext = {
+          config,
+          configDir: loaded.configDir,
+          runId,
+          runDir: layout.runDir,
+          outDir,
+          workDir,
+          cacheDir: layout.cacheDir,
+          inputs,
+          log: stageLog,
+          progress,
+          tracker,
+          signal,
+        };
+        const summary = (await definition.run(ctx)) ?? undefined;
+        if (signal.aborted) throw new WorkError('interrupted', { where: name });
+        const finished = Date.now();
+        const stageMeta: StageMeta = {
+          stage: name,
+          version: definition.version,
+          key,
+          outputHash: await hashStageOutput(outDir),
+          runId,
+          started: new Date(stageStart).toISOString(),
+          finished: new Date(finished).toISOString(),
+          durationMs: finished - stageStart,
+          ...(summary ? { summary } : {}),
+        };
+        await writeJsonAtomic(join(outDir, stageMetaFile), stageMeta);
+        return stageMeta;
+      });
+      await rm(workDir, { recursive: true, force: true });
+      Object.assign(result, {
+        outputHash: meta.outputHash,
+        durationMs: meta.durationMs,
+        ...(meta.summary ? { summary: meta.summary } : {}),
+      });
+      outputHashes.set(name, meta.outputHash);
+      stageLog.info(`done in ${(meta.durationMs / 1000).toFixed(1)} s`);
+    } catch (error) {
+      failure = error;
+      Object.assign(result, {
+        status: 'failed',
+        durationMs: Date.now() - stageStart,
+        error: errorLine(error),
+      });
+      stageLog.error(`failed: ${errorLine(error)}`);
+    }
+    await save();
+  }
+
+  record.finished = new Date().toISOString();
+  record.durationMs = Date.now() - started;
+  if (options.dryRun) record.status = 'dry-run';
+  else if (failure !== undefined) {
+    record.status = signal.aborted ? 'interrupted' : 'failed';
+    record.error = errorLine(failure);
+    record.exitCode = isPlantidError(failure) ? failure.exitCode : 1;
+  } else if (signal.aborted) {
+    record.status = 'interrupted';
+    record.error = 'interrupted';
+    record.exitCode = 1;
+  } else record.status = 'done';
+  await save();
+  if (failure !== undefined && !isPlantidError(failure) && process.env.PLANTID_DEBUG)
+    log.error(String((failure as Error).stack));
+  return record;
+}
+
+export function errorLine(error: unknown): string {
+  if (isPlantidError(error)) return error.toLine();
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!;
+}
+
+async function startTracking(
+  tracker: Tracker,
+  record: RunRecord,
+  config: LoadedConfig['config'],
+  log: Logger,
+) {
+  try {
+    await tracker.setTags({
+      'plantid.runId': record.runId,
+      'plantid.configHash': record.configHash,
+      ...(record.git ? { 'plantid.gitCommit': record.git.commit } : {}),
+    });
+    await tracker.logParams(flattenParams(redact(config) as Record<string, unknown>));
+  } catch (error) {
+    log.warn(`tracking unavailable, continuing without it: ${errorLine(error)}`);
+  }
+}
+
+/** `{ train: { head: { lr: 0.001 } } }` → `{ 'train.head.lr': 0.001 }`; lists become JSON text. */
+export function flattenParams(
+  value: Record<string, unknown>,
+  prefix = '',
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      Object.assign(out, flattenParams(v as Record<string, unknown>, path));
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[path] = v;
+    else if (v !== undefined) out[path] = JSON.stringify(v);
+  }
+  return out;
+}
+
+/** Temp dirs of a killed run (`.<stage>.tmp-…`) are ours and never finished: remove them before resuming. */
+async function removeStaleTemps(runDir: string): Promise<void> {
+  for (const name of await readdir(runDir).catch(() => [] as string[])) {
+    if (name.startsWith('.') && name.includes('.tmp-'))
+      await rm(join(runDir, name), { recursive: true, force: true });
+  }
+}

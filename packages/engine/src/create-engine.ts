@@ -1,0 +1,17 @@
+import { UsageError } from '@plantid/core';
+import type { Engine, EngineOptions } from './engine.js';
+import { createOnnxEngine } from './onnx-engine.js';
+import { createTfjsEngine } from './tfjs-engine.js';
+
+/**
+ * Creates an inference engine: `onnx` (ONNX Runtime, the fast default) or `tfjs` (fallback,
+ * any tfjs backend). Both take NHWC float32 batches and return the same outputs within float tolerance.
+ */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  if (options.kind === 'onnx') return createOnnxEngine(options);
+  if (options.kind === 'tfjs') return createTfjsEngine(options);
+  throw new UsageError(`engine kind '${String(options.kind)}' is unknown`, {
+    where: 'engine.kind',
+    hint: "use 'onnx' or 'tfjs'",
+  });
+}

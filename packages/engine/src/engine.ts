@@ -1,0 +1,36 @@
+import type * as tf from '@tensorflow/tfjs';
+
+export type EngineKind = 'onnx' | 'tfjs';
+
+/** tfjs backends the tfjs engine can be pinned to (default: core's selectTfjsBackend('forward')). */
+export type TfjsBackend = 'wasm' | 'cpu' | 'node' | 'node-gpu';
+
+export interface EngineOptions {
+  kind: EngineKind;
+  /** onnx: path to a .onnx file or its bytes; tfjs: path to model.json (or file:// URL) or a loaded LayersModel. */
+  model: string | Uint8Array | tf.LayersModel;
+  /** ONNX Runtime intra-op threads; 0 or undefined = one per core. */
+  threads?: number;
+  /** tfjs only: pin a backend instead of the automatic choice. */
+  backend?: TfjsBackend;
+  /** Images per internal run; larger batches are split (bounds memory). Default 64. */
+  maxBatch?: number;
+  /** Run one zero image at creation so the first real request is not slow (default true). */
+  warmUp?: boolean;
+}
+
+/**
+ * One forward pass interface over ONNX Runtime and tfjs. Input: `n` images NHWC float32,
+ * already preprocessed per the preprocess spec, concatenated. Output: `n * outputSize` floats.
+ */
+export interface Engine {
+  readonly kind: EngineKind;
+  /** Per-image input shape [height, width, channels]. */
+  readonly inputShape: readonly number[];
+  /** Floats per image in the output (e.g. classes, or embedding size). */
+  readonly outputSize: number;
+  /** What runs the model, e.g. 'onnxruntime-node 1.23.0 cpu (2 threads)' or 'tfjs wasm'. */
+  readonly description: string;
+  predict(batch: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,97 @@
+import { availableParallelism } from 'node:os';
+import { UsageError } from '@plantid/core';
+import * as ort from 'onnxruntime-node';
+import { checkBatch } from './check-batch.js';
+import type { Engine, EngineOptions } from './engine.js';
+
+function staticDims(
+  meta: ort.InferenceSession.ValueMetadata | undefined,
+  what: string,
+  model: string,
+): number[] {
+  if (!meta?.isTensor) throw new UsageError(`the model's ${what} is not a tensor`, { where: model });
+  const dims = meta.shape.slice(1);
+  if (dims.some((d) => typeof d !== 'number' || d < 1)) {
+    throw new UsageError(
+      `the model's ${what} shape [${meta.shape.join(', ')}] must be fixed except the batch dimension`,
+      { where: model },
+    );
+  }
+  return dims as number[];
+}
+
+/** Session options tuned for CPU inference of a small convnet. */
+export function sessionOptions(threads: number | undefined): ort.InferenceSession.SessionOptions {
+  const intra = threads && threads > 0 ? threads : availableParallelism();
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: intra,
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+}
+
+export async function createOnnxEngine(options: EngineOptions): Promise<Engine> {
+  const { model } = options;
+  if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
+    throw new UsageError('the onnx engine needs a .onnx path or bytes, not a tfjs model', {
+      where: 'engine.model',
+    });
+  }
+  const where = typeof model === 'string' ? model : '<onnx bytes>';
+  const opts = sessionOptions(options.threads);
+  const session = await (typeof model === 'string'
+    ? ort.InferenceSession.create(model, opts)
+    : ort.InferenceSession.create(model, opts)
+  ).catch((cause: Error) => {
+    throw new UsageError(`ONNX Runtime cannot load the model: ${cause.message.split('\n')[0]}`, {
+      where,
+      hint: 'check the path, or export the model again',
+      cause,
+    });
+  });
+  const inputName = session.inputNames[0] as string;
+  const outputName = session.outputNames[0] as string;
+  const inputShape = staticDims(session.inputMetadata[0], 'input', where);
+  const outputDims = staticDims(session.outputMetadata[0], 'output', where);
+  const outputSize = outputDims.reduce((a, b) => a * b, 1);
+  const maxBatch = options.maxBatch ?? 64;
+
+  const run = async (batch: Float32Array, n: number): Promise<Float32Array> => {
+    const input = new ort.Tensor('float32', batch, [n, ...inputShape]);
+    const result = await session.run({ [inputName]: input });
+    const out = result[outputName] as ort.Tensor;
+    const data = out.data as Float32Array;
+    out.dispose();
+    return data;
+  };
+
+  const engine: Engine = {
+    kind: 'onnx',
+    inputShape,
+    outputSize,
+    description: `onnxruntime-node ${ort.env.versions.common} cpu (${opts.intraOpNumThreads} threads)`,
+    async predict(batch, n) {
+      const perImage = checkBatch(batch, n, inputShape);
+      if (n <= maxBatch) return run(batch, n);
+      const out = new Float32Array(n * outputSize);
+      for (let start = 0; start < n; start += maxBatch) {
+        const count = Math.min(maxBatch, n - start);
+        out.set(
+          await run(batch.subarray(start * perImage, (start + count) * perImage), count),
+          start * outputSize,
+        );
+      }
+      return out;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+  if (options.warmUp !== false)
+    await engine.predict(new Float32Array(inputShape.reduce((a, b) => a * b, 1)), 1);
+  return engine;
+}

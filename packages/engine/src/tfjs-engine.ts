@@ -1,0 +1,82 @@
+import { selectTfjsBackend, UsageError } from '@plantid/core';
+import * as tf from '@tensorflow/tfjs';
+import { checkBatch } from './check-batch.js';
+import type { Engine, EngineOptions, TfjsBackend } from './engine.js';
+import { loadLayersModel } from './io/layers-model-io.js';
+
+/** Initialises the tfjs backend for forward passes: the pinned one, else core's automatic choice. */
+export async function initTfjsBackend(backend?: TfjsBackend): Promise<string> {
+  const env = backend ? { ...process.env, PLANTID_BACKEND: backend } : process.env;
+  const tfjs = await selectTfjsBackend('forward', { env });
+  return tfjs.getBackend();
+}
+
+export async function createTfjsEngine(options: EngineOptions): Promise<Engine> {
+  const backend = await initTfjsBackend(options.backend);
+  const { model: source } = options;
+  if (source instanceof Uint8Array)
+    throw new UsageError('the tfjs engine needs a model.json path or a LayersModel, not ONNX bytes', {
+      where: 'engine.model',
+    });
+  const model = typeof source === 'string' ? await loadLayersModel(source) : source;
+  const ownsModel = typeof source === 'string';
+  const input = model.inputs[0];
+  const output = model.outputs[0];
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || !input || !output) {
+    throw new UsageError(
+      `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; the engine needs one of each`,
+      {
+        where: typeof source === 'string' ? source : model.name,
+      },
+    );
+  }
+  const dims = (shape: (number | null)[], what: string): number[] => {
+    const rest = shape.slice(1);
+    if (rest.some((d) => d == null))
+      throw new UsageError(
+        `the model's ${what} shape [${shape.join(', ')}] must be fixed except the batch dimension`,
+        { where: model.name },
+      );
+    return rest as number[];
+  };
+  const inputShape = dims(input.shape, 'input');
+  const outputSize = dims(output.shape, 'output').reduce((a, b) => a * b, 1);
+  const maxBatch = options.maxBatch ?? 32;
+
+  const run = async (batch: Float32Array, n: number): Promise<Float32Array> => {
+    // Several engines may share the process on different backends: make ours current.
+    if (tf.getBackend() !== backend) await tf.setBackend(backend);
+    const y = tf.tidy(() => model.predict(tf.tensor(batch, [n, ...inputShape])) as tf.Tensor);
+    try {
+      return (await y.data()) as Float32Array;
+    } finally {
+      y.dispose();
+    }
+  };
+
+  const engine: Engine = {
+    kind: 'tfjs',
+    inputShape,
+    outputSize,
+    description: `tfjs ${tf.version.tfjs} ${backend}`,
+    async predict(batch, n) {
+      const perImage = checkBatch(batch, n, inputShape);
+      if (n <= maxBatch) return run(batch, n);
+      const out = new Float32Array(n * outputSize);
+      for (let start = 0; start < n; start += maxBatch) {
+        const count = Math.min(maxBatch, n - start);
+        out.set(
+          await run(batch.subarray(start * perImage, (start + count) * perImage), count),
+          start * outputSize,
+        );
+      }
+      return out;
+    },
+    async dispose() {
+      if (ownsModel) model.dispose();
+    },
+  };
+  if (options.warmUp !== false)
+    await engine.predict(new Float32Array(inputShape.reduce((a, b) => a * b, 1)), 1);
+  return engine;
+}

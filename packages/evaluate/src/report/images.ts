@@ -1,0 +1,12 @@
+import sharp from 'sharp';
+
+/** A square JPEG thumbnail (EXIF-oriented, centre-cropped) as a data: URI for the self-contained report. */
+export async function thumbnailDataUri(path: string, size = 128): Promise<string> {
+  const jpeg = await sharp(path).rotate().resize(size, size, { fit: 'cover' }).jpeg({ quality: 72 }).toBuffer();
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+/** Rasterises an SVG chart (sharp/librsvg) to PNG, e.g. the confusion matrix for READMEs. */
+export async function svgToPng(svg: string, density = 144): Promise<Buffer> {
+  return sharp(Buffer.from(svg), { density }).flatten({ background: '#ffffff' }).png().toBuffer();
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION } from './layout.js';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest');
+
+export const bundleFileEntrySchema = z.strictObject({
+  sha256: sha256Hex,
+  bytes: z.number().int().nonnegative(),
+});
+
+/** One variant's parity against the tfjs model on real test images. */
+export const variantParitySchema = z.looseObject({
+  /** Largest absolute difference between tfjs and ONNX probabilities. */
+  maxAbsDiff: z.number(),
+  /** Share of images whose top-1 class agrees with tfjs (0..1). */
+  top1Agreement: z.number().min(0).max(1),
+  passed: z.boolean(),
+});
+
+export const parityResultSchema = z.looseObject({
+  samples: z.number().int().nonnegative(),
+  passed: z.boolean(),
+  variants: z.record(z.string(), variantParitySchema),
+});
+
+export const bundleManifestSchema = z.strictObject({
+  schemaVersion: z.literal(BUNDLE_SCHEMA_VERSION),
+  format: z.literal(BUNDLE_FORMAT),
+  name: z.string().min(1),
+  /** Positive integer, TF Serving style: `models/<name>/<version>/`, highest = newest. */
+  version: z.number().int().positive(),
+  created: z.iso.datetime(),
+  producer: z.strictObject({ name: z.string(), version: z.string() }),
+  hashes: z.strictObject({
+    /** hashJson of the whole resolved config. */
+    config: sha256Hex,
+    /** sha256 of the dataset stage's manifest.jsonl. */
+    dataset: sha256Hex,
+    /** sha256 of the pretrained backbone's model.json. */
+    backbone: sha256Hex.nullable(),
+    /** Content hash of the trained tfjs model folder. */
+    model: sha256Hex,
+  }),
+  runId: z.string().nullable(),
+  model: z.strictObject({
+    inputShape: z.tuple([z.null(), z.number().int(), z.number().int(), z.literal(3)]),
+    layout: z.literal('NHWC'),
+    outputSize: z.number().int().positive(),
+    /** Variant → file, only the ones present. */
+    variants: z.partialRecord(z.enum(['fp32', 'fp16', 'int8', 'tfjs']), z.string()),
+  }),
+  parity: parityResultSchema.nullable(),
+  /** Size and measured change of each quantised variant, as the quantiser reported it. */
+  quantization: z.record(z.string(), z.looseObject({ bytes: z.number().int().nonnegative() })),
+  /** Every file of the bundle except manifest.json itself. */
+  files: z.record(z.string(), bundleFileEntrySchema),
+});
+
+export type BundleManifest = z.infer<typeof bundleManifestSchema>;
+export type BundleFileEntry = z.infer<typeof bundleFileEntrySchema>;
+export type ParityResult = z.infer<typeof parityResultSchema>;
+export type VariantParity = z.infer<typeof variantParitySchema>;

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { type PlantidConfig, UsageError, WorkError } from '@plantid/core';
+import { type PreprocessSpec, preprocessImage } from '@plantid/preprocess';
+import type { DatasetRecord } from '../card/data-summary.js';
+
+/**
+ * Up to `n` records for the parity check: test split first (val, then train if the test split
+ * is too small), spread round-robin over classes so every class is seen, in a fixed order
+ * (by content id) so reruns compare the same images.
+ */
+export function pickParityRecords(records: readonly DatasetRecord[], n: number): DatasetRecord[] {
+  const picked: DatasetRecord[] = [];
+  for (const split of ['test', 'val', 'train'] as const) {
+    if (picked.length >= n) break;
+    const byClass = new Map<string, DatasetRecord[]>();
+    for (const r of records.filter((r) => r.split === split).sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const list = byClass.get(r.labelId) ?? [];
+      list.push(r);
+      byClass.set(r.labelId, list);
+    }
+    const queues = [...byClass.keys()].sort().map((k) => byClass.get(k)!);
+    while (picked.length < n && queues.some((q) => q.length)) {
+      for (const q of queues) {
+        const next = q.shift();
+        if (next && picked.length < n) picked.push(next);
+      }
+    }
+  }
+  return picked;
+}
+
+/**
+ * Where a manifest record's image lives: its `path` is relative to the root of the source it
+ * came from (`data.root`, or the `data.sources` entry whose name matches `record.source`).
+ */
+export function recordImagePath(record: DatasetRecord, data: PlantidConfig['data'], configDir: string): string {
+  if (isAbsolute(record.path)) return record.path;
+  let root = data.root;
+  if (data.sources?.length) {
+    const source = data.sources.length === 1 ? data.sources[0] : data.sources.find((s) => s.name === record.source);
+    root = source?.root;
+  }
+  if (!root) {
+    throw new UsageError(`cannot tell which data source image ${record.path} belongs to (source ${record.source})`, {
+      where: 'data.sources',
+      hint: 'give every source a name; the dataset stage records it on each image',
+    });
+  }
+  return resolve(configDir, root, record.path);
+}
+
+/** Decodes and preprocesses the parity images into one NHWC batch, exactly as serving will. */
+export async function loadParityBatch(
+  records: readonly DatasetRecord[],
+  spec: PreprocessSpec,
+  imagePath: (record: DatasetRecord) => string,
+  onImage?: () => void,
+): Promise<Float32Array> {
+  const per = spec.size * spec.size * 3;
+  const batch = new Float32Array(records.length * per);
+  for (const [i, record] of records.entries()) {
+    const path = imagePath(record);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new WorkError('a dataset image for the parity check cannot be read', {
+        where: path,
+        hint: 'the data moved since the dataset stage ran: rerun `pipeline run --from dataset`',
+        cause: error,
+      });
+    }
+    batch.set(await preprocessImage(bytes, spec), i * per);
+    onImage?.();
+  }
+  return batch;
+}

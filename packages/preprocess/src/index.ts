@@ -1,0 +1,28 @@
+export {
+  type AugmentParams,
+  type AugmentSpec,
+  augmentFromConfig,
+  augmentImage,
+  augmentToRgb,
+  drawAugmentParams,
+  jitterColours,
+  prepareAugmentSource,
+  rotationSafeRect,
+} from './augment.js';
+export { type BatchOptions, type PreprocessedBatch, preprocessBatches } from './batches.js';
+export { type DecodeOptions, decodeRgb, type RgbImage } from './decode.js';
+export { ImageDecodeError } from './errors.js';
+export { denormalize, normalize, normalizeInto } from './normalize.js';
+export { preprocessImage, preprocessToRgb } from './preprocess-image.js';
+export { type GridImage, renderAugmentGrid } from './preview.js';
+export { createRandom, viewSeed } from './random.js';
+export {
+  ALPHA_BACKGROUND,
+  LETTERBOX_BACKGROUND,
+  type Normalize,
+  normalizeCoefficients,
+  type PreprocessSpec,
+  parseSpec,
+  type ResizeMode,
+  specFromConfig,
+} from './spec.js';

@@ -1,0 +1,66 @@
+import { performance } from 'node:perf_hooks';
+import { sha256 } from '@plantid/core';
+import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
+import { ApiError, badRequest, tooLarge } from './errors.js';
+import { checkImage, type ImageLimits } from './image-check.js';
+import type { ServingModel } from './model.js';
+import { calibrate, type Prediction, topK } from './predictions.js';
+import type { SniffedFormat } from './sniff.js';
+
+export interface InferenceResult {
+  predictions: Prediction[];
+  /** Calibrated probabilities over all labels, in labels.json order. */
+  probabilities: Float32Array;
+  inputSha256: string;
+  format: SniffedFormat;
+  timings: { decodeMs: number; queueMs: number; inferMs: number };
+  batchSize: number;
+}
+
+/**
+ * One image through the serving path: header checks → the shared preprocessImage with the
+ * bundle's spec → the model's micro-batcher → temperature calibration → top-k. Bad images
+ * throw ApiErrors (4xx); anything else is a server fault.
+ */
+export async function inferImage(
+  model: ServingModel,
+  bytes: Uint8Array,
+  options: ImageLimits & { topK: number; field?: string },
+): Promise<InferenceResult> {
+  const field = options.field ?? 'image';
+  const checked = await checkImage(bytes, options, field);
+  const inputSha256 = sha256(bytes);
+  const ticket = model.batcher.reserve();
+  let tensor: Float32Array;
+  const decodeStart = performance.now();
+  try {
+    tensor = await preprocessImage(bytes, model.spec, { limitInputPixels: options.maxPixels });
+  } catch (error) {
+    ticket.cancel();
+    throw decodeFailure(error, field, checked.format);
+  }
+  const decodeMs = performance.now() - decodeStart;
+  const result = await ticket.submit(tensor);
+  const probabilities = calibrate(result.output, model.temperature);
+  return {
+    predictions: topK(probabilities, model.labels, options.topK),
+    probabilities,
+    inputSha256,
+    format: checked.format,
+    timings: { decodeMs, queueMs: result.queueMs, inferMs: result.inferMs },
+    batchSize: result.batchSize,
+  };
+}
+
+function decodeFailure(error: unknown, field: string, format: string): ApiError | unknown {
+  if (!(error instanceof ImageDecodeError)) return error;
+  if (error.reason === 'too_large') return tooLarge('IMAGE_TOO_MANY_PIXELS', `${field}: ${error.message}; downscale it before sending`);
+  return badRequest(
+    'IMAGE_UNDECODABLE',
+    `${field} is a damaged or truncated ${format.toUpperCase()} (${error.message.replace(/^cannot decode image: /, '')}); send the complete file`,
+  );
+}
+
+export function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,121 @@
+import { performance } from 'node:perf_hooks';
+import { createEngine, type Engine } from '@plantid/engine';
+import { type Bundle, readBundle, resolveBundle } from '@plantid/export';
+import type { PreprocessSpec } from '@plantid/preprocess';
+import { MicroBatcher } from './batcher.js';
+import type { Label } from './predictions.js';
+
+export type EngineKind = 'onnx' | 'tfjs';
+export type OnnxVariant = 'fp32' | 'fp16' | 'int8';
+
+export interface ModelLoadOptions {
+  /** Where `name@alias` references are looked up. */
+  registryDir: string;
+  /** Relative bundle paths resolve against this folder. */
+  baseDir: string;
+  engine: EngineKind;
+  /** ONNX Runtime intra-op threads; 0 = its default (one per core). */
+  threads: number;
+  variant: OnnxVariant;
+  warmup: number;
+  batching: { maxBatch: number; maxWaitMs: number };
+  onBatch?: (n: number, inferMs: number) => void;
+}
+
+export interface ModelSummary {
+  name: string;
+  version: string;
+}
+
+/**
+ * One loaded, verified, warmed-up model with its own batcher. Requests hold it with
+ * acquire/release so a reload can retire it only after the last of them finishes.
+ */
+export class ServingModel {
+  readonly name: string;
+  readonly version: string;
+  readonly labels: readonly Label[];
+  readonly labelIds: ReadonlySet<string>;
+  readonly spec: PreprocessSpec;
+  /** Softmax temperature from the bundle's calibration; null = none (1). */
+  readonly temperature: number | null;
+  readonly loadedAt = new Date().toISOString();
+  readonly batcher: MicroBatcher;
+  private users = 0;
+  private retired: (() => void) | undefined;
+
+  constructor(
+    readonly ref: string,
+    readonly bundle: Bundle,
+    readonly engine: Engine,
+    readonly engineKind: EngineKind,
+    readonly variant: OnnxVariant | 'tfjs',
+    options: Pick<ModelLoadOptions, 'batching' | 'onBatch'>,
+  ) {
+    this.name = bundle.name;
+    this.version = String(bundle.version);
+    this.labels = bundle.labels.map((l) => ({ index: l.index, id: l.id, name: l.name }));
+    this.labelIds = new Set(this.labels.map((l) => l.id));
+    this.spec = bundle.preprocess;
+    this.temperature = bundle.temperature === 1 ? null : bundle.temperature;
+    const inputSize = this.spec.size * this.spec.size * 3;
+    this.batcher = new MicroBatcher((batch, n) => engine.predict(batch, n), {
+      inputSize,
+      outputSize: this.labels.length,
+      maxBatch: options.batching.maxBatch,
+      maxWaitMs: options.batching.maxWaitMs,
+      onBatch: options.onBatch,
+    });
+  }
+
+  get summary(): ModelSummary {
+    return { name: this.name, version: this.version };
+  }
+
+  acquire(): void {
+    this.users++;
+  }
+
+  release(): void {
+    this.users--;
+    if (this.users === 0 && this.retired) this.retired();
+  }
+
+  /** Waits for every request holding this model, then frees the engine. */
+  async retire(): Promise<void> {
+    if (this.users > 0) await new Promise<void>((resolve) => (this.retired = resolve));
+    await this.batcher.drain();
+    await this.engine.dispose();
+  }
+
+  /** Runs `n` inferences on a mid-grey image so the first real request is not the slow one. */
+  async warmUp(n: number): Promise<void> {
+    const input = new Float32Array(this.spec.size * this.spec.size * 3);
+    for (let i = 0; i < n; i++) await this.engine.predict(input, 1);
+  }
+}
+
+/** Resolve → verify (readBundle checks every sha256) → load the engine → warm up. Throws PlantidErrors naming the file. */
+export async function loadServingModel(ref: string, options: ModelLoadOptions): Promise<{ model: ServingModel; loadMs: number }> {
+  const started = performance.now();
+  const dir = await resolveBundle(ref, options.registryDir, { baseDir: options.baseDir });
+  const bundle = await readBundle(dir);
+  const variant = options.engine === 'tfjs' ? 'tfjs' : options.variant;
+  const engine = await createEngine({ kind: options.engine, model: bundle.modelPath(variant), threads: options.threads || undefined });
+  const model = new ServingModel(ref, bundle, engine, options.engine, variant, options);
+  try {
+    checkShapes(model);
+    await model.warmUp(options.warmup);
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  return { model, loadMs: performance.now() - started };
+}
+
+function checkShapes(model: ServingModel): void {
+  const { engine, bundle, labels } = model;
+  if (engine.outputSize !== labels.length) {
+    throw new Error(`${bundle.dir}: the model outputs ${engine.outputSize} values but labels.json has ${labels.length} labels`);
+  }
+}

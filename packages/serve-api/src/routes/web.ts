@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { typescriptToJavaScript } from '../strip-types.js';
+
+/** packages/serve-api/web, found from src/ (tests, tsx) and from dist/ (built) alike. */
+export const WEB_DIR = join(packageRoot(), 'web');
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** The web page: static HTML/CSS from web/public, and web/app.ts served as JavaScript. */
+export async function webRoutes(app: FastifyInstance): Promise<void> {
+  const script = typescriptToJavaScript(await readFile(join(WEB_DIR, 'app.ts'), 'utf8'));
+  await app.register(fastifyStatic, { root: join(WEB_DIR, 'public'), prefix: '/', index: 'index.html', wildcard: false, maxAge: '5m' });
+  app.get('/app.js', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300');
+    return script;
+  });
+}

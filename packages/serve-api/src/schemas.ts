@@ -1,0 +1,83 @@
+/** JSON schemas shared by the routes; Fastify validates and serialises with them and @fastify/swagger turns them into /openapi.json. */
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  description: 'Every error: an HTTP status, a stable code to branch on, and a message saying what to do.',
+  properties: {
+    statusCode: { type: 'integer', example: 415 },
+    code: { type: 'string', example: 'IMAGE_UNSUPPORTED_TYPE' },
+    error: { type: 'string', example: 'Unsupported Media Type' },
+    message: { type: 'string', example: 'image is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF' },
+  },
+  required: ['statusCode', 'code', 'error', 'message'],
+} as const;
+
+export const modelRefSchema = {
+  $id: 'ModelRef',
+  type: 'object',
+  properties: { name: { type: 'string', example: 'plantid' }, version: { type: 'string', example: '3' } },
+  required: ['name', 'version'],
+} as const;
+
+export const predictionSchema = {
+  $id: 'Prediction',
+  type: 'object',
+  properties: {
+    label: { type: 'string', description: 'Stable label id (labels.json `id`).', example: 'coleus-scutellarioides-cs' },
+    name: { type: 'string', description: 'Display name.', example: 'Coleus scutellarioides (CS)' },
+    confidence: { type: 'number', minimum: 0, maximum: 1, description: 'Probability, temperature-calibrated when the bundle has a calibration.' },
+  },
+  required: ['label', 'name', 'confidence'],
+} as const;
+
+export const timingsSchema = {
+  $id: 'Timings',
+  type: 'object',
+  description: 'Milliseconds: decode + preprocess, waiting for a batch, the inference call, and the whole request.',
+  properties: {
+    decodeMs: { type: 'number' },
+    queueMs: { type: 'number' },
+    inferMs: { type: 'number' },
+    totalMs: { type: 'number' },
+  },
+  required: ['decodeMs', 'queueMs', 'inferMs', 'totalMs'],
+} as const;
+
+export const predictResponseSchema = {
+  $id: 'PredictResponse',
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid', description: 'Prediction id; send it back with POST /v1/feedback.' },
+    model: { $ref: 'ModelRef#' },
+    predictions: { type: 'array', items: { $ref: 'Prediction#' } },
+    timings: { $ref: 'Timings#' },
+  },
+  required: ['id', 'model', 'predictions', 'timings'],
+} as const;
+
+export const sharedSchemas = [errorSchema, modelRefSchema, predictionSchema, timingsSchema, predictResponseSchema];
+
+export const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#', description: ERROR_DESCRIPTIONS[c] ?? 'Error' }]));
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad request: missing or empty image, damaged image, invalid field (e.g. topK outside 1..classes).',
+  401: 'Missing or wrong bearer token.',
+  403: 'Admin routes are off (no serve.adminToken configured).',
+  404: 'Not found.',
+  409: 'Conflict.',
+  413: 'Too large: upload over serve.maxUploadMB, or an image over serve.maxPixels pixels.',
+  415: 'Not an image, or an image format this server cannot decode (e.g. HEIC).',
+  429: 'Rate limit exceeded; retry after the Retry-After header.',
+  503: 'No model loaded yet, or the server is shutting down.',
+};
+
+export const PRIVACY_TEXT = [
+  'Privacy: uploaded photos are used to answer the request and are held in memory only, for at most',
+  '`serve.predictionMemory.minutes`, so that feedback can refer to them. They are written to disk only when',
+  'feedback is sent with `consent: true`; the stored copy is re-encoded with all metadata (EXIF, GPS, XMP) removed.',
+  'Without consent only the label judgement is stored. A location is stored only when the client sends one',
+  'explicitly in the feedback body; it is never read from the photo. Request logs carry the sha256 of each',
+  'upload, never its bytes.',
+].join(' ');

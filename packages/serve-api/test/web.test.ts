@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeedbackRecord } from '../src/index.js';
+import { REPO_ROOT } from './fixtures/bundle.js';
+import { jpegWithGps } from './fixtures/images.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots land here for a human to look at (git-ignored). */
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'bench-results', 'serve-api');
+
+describe('the web page in headless Chromium (phone-sized)', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run .ci/setup.d/30-chromium.sh`);
+    server = await startTestServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('uploads a real photo, shows three predictions with bars, and sends feedback with consent to the store', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+
+    await page.goto(server.url);
+    await expect.poll(() => page.textContent('#model')).toMatch(/leaf-test v1 · knows 5 species/);
+    expect(await page.getAttribute('#camera', 'capture')).toBe('environment');
+
+    // A phone photo: JPEG with camera and GPS EXIF, made from a real dataset image.
+    const photoPath = server.bundle.heldOut[2]![3]!;
+    const jpeg = await jpegWithGps(await readFile(photoPath));
+    await page.setInputFiles('#photo', { name: 'leaf.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await page.waitForSelector('#predictions li.prediction:nth-child(3)');
+    const rows = await page.$$eval('#predictions li.prediction', (items) =>
+      items.map((li) => ({
+        label: (li as HTMLElement).dataset.label,
+        name: li.querySelector('.name')?.textContent,
+        pct: li.querySelector('.pct')?.textContent,
+        bar: (li.querySelector('.bar > span') as HTMLElement).style.width,
+      })),
+    );
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row.pct).toMatch(/^\d+\.\d%$/);
+      expect(row.bar).toBe(row.pct);
+    }
+    expect(await page.isVisible('#preview-img')).toBe(true);
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'web-phone-predictions.png'), fullPage: true });
+
+    // "Wrong" → pick the right species → consent → send.
+    expect(await page.isDisabled('#send')).toBe(true);
+    await page.click('#wrong');
+    const options = await page.$$eval('#species option', (o) => o.map((x) => (x as HTMLOptionElement).value).filter(Boolean));
+    expect(options).toHaveLength(4);
+    expect(options).not.toContain(rows[0]!.label);
+    const right = options[0]!;
+    await page.selectOption('#species', right);
+    await page.check('#consent');
+    await page.click('#send');
+    await expect.poll(() => page.textContent('#status')).toMatch(/Thank you! Your photo and answer were saved/);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'web-phone-feedback.png'), fullPage: true });
+
+    const records = (await readFile(join(server.settings.feedbackDir, 'feedback.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FeedbackRecord);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ label: right, consent: true, correct: false, location: null, predicted: { label: rows[0]!.label } });
+    const stored = await readFile(join(server.settings.feedbackDir, records[0]!.image!));
+    expect((await sharp(stored).metadata()).exif).toBeUndefined();
+    expect(problems).toEqual([]);
+
+    // The page fits a phone: nothing wider than the viewport.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await context.close();
+  });
+
+  it('shows the API error when the file is not a photo', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(server.url);
+    await page.setInputFiles('#photo', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('just some text, not a photo at all') });
+    await expect.poll(() => page.textContent('#status')).toMatch(/not an image/);
+    expect(await page.getAttribute('#status', 'class')).toContain('error');
+    expect(await page.isHidden('#results')).toBe(true);
+    await page.close();
+  });
+
+  it('serves Swagger UI that renders the API under the page CSP', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${server.url}/docs`);
+    await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+    const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.trim()));
+    expect(paths).toContain('/v1/predict');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

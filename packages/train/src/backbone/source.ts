@@ -1,0 +1,134 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isUrl, type Logger, resolvePath, sha256, sha256File, UsageError, WorkError } from '@plantid/core';
+import { loadLayersModel } from '@plantid/engine';
+import type * as tf from '@tensorflow/tfjs';
+import { downloadBackbone } from './download.js';
+
+export interface BackboneSource {
+  /** Local model.json (downloaded into the cache when the config gives a URL). */
+  modelJson: string;
+  /** What the config said (path or URL). */
+  given: string;
+  /** sha256 over model.json and every weight file: the backbone's identity in cache keys and train.json. */
+  hash: string;
+}
+
+export interface ResolveOptions {
+  configDir: string;
+  cacheDir: string;
+  sha256?: string;
+  log?: Logger;
+  /** false: only check (validate); a URL that is not cached yet resolves to undefined. */
+  download?: boolean;
+}
+
+async function localModelJson(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  if (!info) {
+    throw new UsageError(`backbone not found: ${path}`, {
+      where: 'model.weights',
+      hint: 'give the path of a tfjs layers model.json (or its folder), or an http(s) URL',
+    });
+  }
+  return info.isDirectory() ? join(path, 'model.json') : path;
+}
+
+/** Hash of model.json and the weight shards it lists; also checks it is a layers model with its weights present. */
+export async function hashBackbone(modelJson: string): Promise<string> {
+  const text = await readFile(modelJson, 'utf8').catch(() => {
+    throw new UsageError(`backbone model.json not found: ${modelJson}`, {
+      where: 'model.weights',
+      hint: 'give the path of a tfjs layers model.json',
+    });
+  });
+  let json: { modelTopology?: unknown; weightsManifest?: { paths: string[] }[] };
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`backbone is not a tfjs layers model (not JSON): ${modelJson}`, {
+      where: 'model.weights',
+    });
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new UsageError(
+      `backbone is not a tfjs layers model (modelTopology or weightsManifest missing): ${modelJson}`,
+      {
+        where: 'model.weights',
+        hint: 'graph models (tf.loadGraphModel) are not supported; use a layers model.json',
+      },
+    );
+  }
+  const parts = [sha256(text)];
+  for (const group of json.weightsManifest) {
+    for (const p of group.paths) {
+      const file = join(dirname(modelJson), p);
+      parts.push(
+        await sha256File(file).catch(() => {
+          throw new UsageError(`backbone weight file missing: ${file}`, {
+            where: 'model.weights',
+            hint: `it is listed in ${modelJson}`,
+          });
+        }),
+      );
+    }
+  }
+  return sha256(parts.join('\n'));
+}
+
+/** Resolves `model.weights` to a local, verified model.json (downloading a URL once into the cache). */
+export async function resolveBackbone(
+  weights: string,
+  options: ResolveOptions & { download: false },
+): Promise<BackboneSource | undefined>;
+export async function resolveBackbone(weights: string, options: ResolveOptions): Promise<BackboneSource>;
+export async function resolveBackbone(
+  weights: string,
+  options: ResolveOptions,
+): Promise<BackboneSource | undefined> {
+  const resolved = resolvePath({ configDir: options.configDir }, weights);
+  let modelJson: string;
+  if (isUrl(resolved) && !resolved.startsWith('file://')) {
+    if (!/^https?:\/\//i.test(resolved))
+      throw new UsageError(`unsupported URL scheme: ${resolved}`, {
+        where: 'model.weights',
+        hint: 'use http(s):// or a local path',
+      });
+    if (options.download === false) return undefined;
+    modelJson = (
+      await downloadBackbone(resolved, {
+        cacheDir: options.cacheDir,
+        sha256: options.sha256,
+        log: options.log,
+      })
+    ).modelJson;
+  } else {
+    modelJson = await localModelJson(resolved.startsWith('file://') ? new URL(resolved).pathname : resolved);
+    if (options.sha256) {
+      const actual = sha256(await readFile(modelJson));
+      if (actual !== options.sha256) {
+        throw new UsageError(`backbone model.json sha256 is ${actual}, expected ${options.sha256}`, {
+          where: 'model.sha256',
+          hint: modelJson,
+        });
+      }
+    }
+  }
+  return { modelJson, given: weights, hash: await hashBackbone(modelJson) };
+}
+
+/** Loads the backbone's layers model; errors name the file. */
+export async function loadBackboneModel(source: BackboneSource): Promise<tf.LayersModel> {
+  try {
+    return await loadLayersModel(source.modelJson);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof WorkError) throw error;
+    throw new UsageError(
+      `cannot load backbone as a tfjs layers model: ${(error as Error).message.split('\n')[0]}`,
+      {
+        where: source.modelJson,
+        cause: error,
+      },
+    );
+  }
+}

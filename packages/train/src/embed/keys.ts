@@ -1,0 +1,22 @@
+import { hashJson, sha256 } from '@plantid/core';
+import { type AugmentSpec, type PreprocessSpec, viewSeed } from '@plantid/preprocess';
+
+/** What one cached vector was computed from: image bytes, spec, and for augmented views the augmentation and its seed. */
+export interface ViewKeyParts {
+  imageId: string;
+  spec: PreprocessSpec;
+  aug: AugmentSpec;
+  seed: number;
+  /** 0 = the clean view; 1..views = augmented views. */
+  view: number;
+}
+
+export function viewKey({ imageId, spec, aug, seed, view }: ViewKeyParts): string {
+  const what = view === 0 ? 'clean' : `aug:${hashJson(aug)}:${viewSeed(seed, imageId, view)}`;
+  return sha256(`${imageId}|${hashJson(spec)}|${what}`);
+}
+
+/** Cache folder name for vectors of one backbone (by content hash) at one layer. */
+export function cacheFolder(backboneHash: string, layer: string, kind: 'pooled' | 'activations'): string {
+  return `${kind}-${sha256(`${backboneHash}|${layer}|${kind}`).slice(0, 24)}`;
+}

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface HeadConfig {
+  dropout: number;
+  /** Units of an optional hidden ReLU layer; 0 = none. */
+  hidden: number;
+  classes: number;
+  seed: number;
+}
+
+/**
+ * Classifier head: dropout → [dense(hidden, relu) → dropout] → dense(classes, softmax).
+ * Training runs `logits()` with dropout masks drawn from a per-step seed (tfjs' Dropout layer
+ * reuses one mask when seeded); the exported model holds the same Dense layers after Dropout layers.
+ */
+export class Head {
+  readonly denses: tf.layers.Layer[];
+
+  constructor(
+    readonly inputDim: number,
+    readonly config: HeadConfig,
+  ) {
+    const init = (k: number) => tf.initializers.glorotUniform({ seed: config.seed + k });
+    this.denses = [];
+    let dim = inputDim;
+    if (config.hidden > 0) {
+      this.denses.push(
+        tf.layers.dense({
+          units: config.hidden,
+          activation: 'relu',
+          kernelInitializer: init(1),
+          name: 'head_hidden',
+          inputShape: [dim],
+        }),
+      );
+      dim = config.hidden;
+    }
+    this.denses.push(
+      tf.layers.dense({
+        units: config.classes,
+        activation: 'softmax',
+        kernelInitializer: init(2),
+        name: 'head_output',
+        inputShape: [dim],
+      }),
+    );
+    let d = inputDim;
+    for (const layer of this.denses) {
+      layer.build([null, d]);
+      d = (layer.getConfig().units as number) ?? d;
+    }
+  }
+
+  /** Trainable variables, in a fixed order (optimizer state is saved and restored by this order). */
+  get variables(): tf.Variable[] {
+    return this.denses.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+  }
+
+  /** Logits for features x [n, inputDim]; with `dropoutSeed`, dropout is applied (training). */
+  logits(x: tf.Tensor2D, dropoutSeed?: number): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h: tf.Tensor2D = x;
+      const drop = (t: tf.Tensor2D, k: number) =>
+        dropoutSeed === undefined || this.config.dropout === 0
+          ? t
+          : (tf.dropout(t, this.config.dropout, undefined, dropoutSeed + k) as tf.Tensor2D);
+      h = drop(h, 0);
+      for (const [i, layer] of this.denses.entries()) {
+        const [kernel, bias] = layer.trainableWeights.map((w) => w.read());
+        h = tf.add(tf.matMul(h, kernel as tf.Tensor2D), bias as tf.Tensor1D);
+        if (i < this.denses.length - 1) h = drop(tf.relu(h), i + 1);
+      }
+      return h;
+    });
+  }
+
+  /** The head as layers applied after `features` (symbolic), for the exported model. */
+  apply(features: tf.SymbolicTensor): tf.SymbolicTensor {
+    let h = tf.layers
+      .dropout({ rate: this.config.dropout, name: 'head_dropout' })
+      .apply(features) as tf.SymbolicTensor;
+    for (const [i, layer] of this.denses.entries()) {
+      h = layer.apply(h) as tf.SymbolicTensor;
+      if (i < this.denses.length - 1)
+        h = tf.layers
+          .dropout({ rate: this.config.dropout, name: `head_dropout_${i + 1}` })
+          .apply(h) as tf.SymbolicTensor;
+    }
+    return h;
+  }
+}
+
+/**
+ * Weighted categorical cross-entropy with label smoothing, from logits (Keras semantics:
+ * targets (1 − ε)·onehot + ε/K, per-sample weight of its class, mean over the batch).
+ */
+export function smoothedCrossEntropy(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  smoothing: number,
+  classWeights?: tf.Tensor1D,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const k = logits.shape[1];
+    const onehot = tf.oneHot(labels, k).toFloat();
+    const target = smoothing > 0 ? onehot.mul(1 - smoothing).add(smoothing / k) : onehot;
+    const perSample = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1));
+    const weighted = classWeights ? perSample.mul(tf.gather(classWeights, labels)) : perSample;
+    return tf.mean(weighted) as tf.Scalar;
+  });
+}

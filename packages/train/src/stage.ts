@@ -1,0 +1,16 @@
+import { defineStage } from '@plantid/core';
+import { trainModel } from './train-model.js';
+import { validateTrainConfig } from './validate.js';
+
+/** The train stage: reads the dataset stage's output, writes model/, labels.json, preprocess.json, history.json, train.json. */
+export const trainStage = defineStage({
+  name: 'train',
+  description:
+    'Transfer learning: cached backbone embeddings, head training, optional fine-tuning of the top blocks',
+  version: '1',
+  needs: ['dataset'],
+  configKeys: ['seed', 'preprocess', 'augment', 'model', 'train'],
+  outputs: ['model/model.json', 'labels.json', 'preprocess.json', 'history.json', 'train.json'],
+  validate: validateTrainConfig,
+  run: (ctx) => trainModel(ctx),
+});
