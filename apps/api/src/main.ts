@@ -8,7 +8,9 @@ const envHelp = Object.entries(SERVE_ENV_VARS)
   .join('\n');
 
 const program = new Command('plantid-api')
-  .description('Serve a plantid model bundle: REST API, web page at /, Swagger UI at /docs, Prometheus /metrics')
+  .description(
+    'Serve a plantid model bundle: REST API, web page at /, Swagger UI at /docs, Prometheus /metrics',
+  )
   .option('-b, --bundle <ref>', 'bundle folder, or registry name@alias (e.g. plantid@production)')
   .option('-c, --config <file>', 'config.yaml: its serve, engine and export.registry sections')
   .option('--host <host>', 'interface to listen on (default serve.host, 127.0.0.1)')
@@ -19,8 +21,15 @@ const program = new Command('plantid-api')
       throw new InvalidArgumentError((error as Error).message);
     }
   })
-  .option('--set <key=value>', 'override a config value, e.g. serve.topK=5 (repeatable; needs --config)', (v: string, all: string[] = []) => [...all, v])
-  .addHelpText('after', `\nPrecedence: flags > environment > config.yaml > defaults.\nEnvironment variables:\n${envHelp}\n`)
+  .option(
+    '--set <key=value>',
+    'override a config value, e.g. serve.topK=5 (repeatable; needs --config)',
+    (v: string, all: string[] = []) => [...all, v],
+  )
+  .addHelpText(
+    'after',
+    `\nPrecedence: flags > environment > config.yaml > defaults.\nEnvironment variables:\n${envHelp}\n`,
+  )
   .exitOverride();
 
 // `pnpm start -- --bundle x` hands the script a literal `--`; drop it so the flags still parse.

@@ -1,22 +1,32 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, onnx } from '@plantid/engine';
 import { publishBundle, writeBundle } from '@plantid/export';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 
 /** A real ONNX graph (softmax over a [n, 2] input), distinct per `seed` via its doc string. */
 function softmaxOnnx(seed: number): Uint8Array {
   const info = (name: string) => ({
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'n' }, { dimValue: 2 }] } } },
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: [{ dimParam: 'n' }, { dimValue: 2 }] },
+      },
+    },
   });
   return encodeModel({
     irVersion: 8,
     docString: `fixture ${seed}`,
     opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'g', input: [info('x')], output: [info('y')], node: [{ opType: 'Softmax', input: ['x'], output: ['y'] }] },
+    graph: {
+      name: 'g',
+      input: [info('x')],
+      output: [info('y')],
+      node: [{ opType: 'Softmax', input: ['x'], output: ['y'] }],
+    },
   });
 }
 
@@ -33,7 +43,15 @@ async function publish(version: number) {
       { index: 0, id: 'a', name: 'Aloe' },
       { index: 1, id: 'b', name: 'Basil' },
     ],
-    preprocess: { version: 1, size: 1, resize: 'stretch', orient: true, colorSpace: 'srgb', normalize: { scale: 255, offset: 0 }, layout: 'NHWC' },
+    preprocess: {
+      version: 1,
+      size: 1,
+      resize: 'stretch',
+      orient: true,
+      colorSpace: 'srgb',
+      normalize: { scale: 255, offset: 0 },
+      layout: 'NHWC',
+    },
     card: '# card\n',
     hashes: { config: 'a'.repeat(64), dataset: 'b'.repeat(64), backbone: null, model: 'c'.repeat(64) },
   });
@@ -62,21 +80,31 @@ beforeEach(async () => {
   registry = join(work, 'models');
 });
 
+afterEach(() => rm(work, { recursive: true, force: true }));
+
 describe('pipeline models', () => {
   it('lists, promotes, rolls back and shows registry versions', async () => {
     expect((await cli('models', 'list')).stdout).toContain('no models in');
     await publish(1);
     await publish(2);
 
-    expect(await cli('models', 'promote', 'leaf', '1')).toMatchObject({ code: 0, stdout: 'leaf@production: (none) → 1\n' });
+    expect(await cli('models', 'promote', 'leaf', '1')).toMatchObject({
+      code: 0,
+      stdout: 'leaf@production: (none) → 1\n',
+    });
     expect((await cli('models', 'promote', 'leaf', '2')).stdout).toBe('leaf@production: 1 → 2\n');
-    expect((await cli('models', 'promote', 'leaf', '2', '--alias', 'staging')).stdout).toBe('leaf@staging: (none) → 2\n');
+    expect((await cli('models', 'promote', 'leaf', '2', '--alias', 'staging')).stdout).toBe(
+      'leaf@staging: (none) → 2\n',
+    );
 
     const list = await cli('models', 'list');
     expect(list.stdout).toMatch(/leaf\s+1\s+-\s/);
     expect(list.stdout).toMatch(/leaf\s+2\s+latest, production, staging\s/);
 
-    expect(await cli('models', 'rollback', 'leaf')).toMatchObject({ code: 0, stdout: 'leaf@production: 2 → 1 (rolled back)\n' });
+    expect(await cli('models', 'rollback', 'leaf')).toMatchObject({
+      code: 0,
+      stdout: 'leaf@production: 2 → 1 (rolled back)\n',
+    });
     const json = JSON.parse((await cli('models', 'list', '--json')).stdout);
     expect(json[0].aliases).toEqual({ latest: 2, production: 1, staging: 2 });
 
@@ -90,10 +118,17 @@ describe('pipeline models', () => {
     await publish(1);
     const noEarlier = await cli('models', 'rollback', 'leaf', '--alias', 'latest');
     expect(noEarlier.code).toBe(2);
-    expect(noEarlier.stderr).toMatch(/^error: .*leaf@latest has no earlier version to roll back to \(it is at 1\)/);
+    expect(noEarlier.stderr).toMatch(
+      /^error: .*leaf@latest has no earlier version to roll back to \(it is at 1\)/,
+    );
 
-    expect(await cli('models', 'promote', 'leaf', 'two')).toMatchObject({ code: 2, stderr: expect.stringContaining('version "two"') });
-    expect((await cli('models', 'promote', 'tree', '1')).stderr).toContain('no model "tree" in the registry (models: leaf)');
+    expect(await cli('models', 'promote', 'leaf', 'two')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('version "two"'),
+    });
+    expect((await cli('models', 'promote', 'tree', '1')).stderr).toContain(
+      'no model "tree" in the registry (models: leaf)',
+    );
 
     const onnxPath = join(registry, 'leaf', '1', 'model.onnx');
     const bytes = await readFile(onnxPath);

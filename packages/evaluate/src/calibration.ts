@@ -56,7 +56,11 @@ export function expectedCalibrationError(
  * Temperature scaling of probabilities: softmax(log p / T). The model outputs softmax
  * probabilities, whose logs equal the logits up to a per-row constant that softmax cancels.
  */
-export function applyTemperature(probs: Float32Array | number[], classes: number, temperature: number): Float32Array {
+export function applyTemperature(
+  probs: Float32Array | number[],
+  classes: number,
+  temperature: number,
+): Float32Array {
   const n = probs.length / classes;
   const out = new Float32Array(probs.length);
   for (let i = 0; i < n; i++) {
@@ -77,7 +81,12 @@ export function applyTemperature(probs: Float32Array | number[], classes: number
   return out;
 }
 
-function nll(logProbs: Float64Array, actual: readonly number[], classes: number, temperature: number): number {
+function nll(
+  logProbs: Float64Array,
+  actual: readonly number[],
+  classes: number,
+  temperature: number,
+): number {
   let total = 0;
   for (let i = 0; i < actual.length; i++) {
     let max = Number.NEGATIVE_INFINITY;
@@ -93,7 +102,11 @@ function nll(logProbs: Float64Array, actual: readonly number[], classes: number,
  * The temperature minimising negative log-likelihood on held-out data (Guo et al. 2017),
  * by golden-section search over log T in [1/20, 20]; NLL is unimodal in T for fixed logits.
  */
-export function fitTemperature(probs: Float32Array | number[], actual: readonly number[], classes: number): number {
+export function fitTemperature(
+  probs: Float32Array | number[],
+  actual: readonly number[],
+  classes: number,
+): number {
   if (actual.length === 0) return 1;
   const logProbs = Float64Array.from(probs, (p) => Math.log(Math.max(p, 1e-30)));
   const f = (logT: number) => nll(logProbs, actual, classes, Math.exp(logT));

@@ -38,13 +38,16 @@ function check(key: string, what: string, kind: 'min' | 'max', threshold: number
 /** The "blessing": every configured threshold against the test figures. */
 export function checkGate(gate: GateConfig, input: GateInput): GateResult {
   const checks: GateCheck[] = [];
-  if (gate.top1 !== undefined) checks.push(check('evaluate.gate.top1', 'test top-1', 'min', gate.top1, input.top1));
+  if (gate.top1 !== undefined)
+    checks.push(check('evaluate.gate.top1', 'test top-1', 'min', gate.top1, input.top1));
   if (gate.minRecall !== undefined) {
     for (const c of input.recalls)
       checks.push(check('evaluate.gate.minRecall', `recall of "${c.name}"`, 'min', gate.minRecall, c.recall));
   }
   if (gate.maxEce !== undefined)
-    checks.push(check('evaluate.gate.maxEce', 'test ECE after temperature scaling', 'max', gate.maxEce, input.ece));
+    checks.push(
+      check('evaluate.gate.maxEce', 'test ECE after temperature scaling', 'max', gate.maxEce, input.ece),
+    );
   return { passed: checks.every((c) => c.passed), checks };
 }
 

@@ -25,7 +25,9 @@ export async function openTrainedModel(
         model.dispose();
       }
     } catch (error) {
-      log.warn(`ONNX conversion of ${modelJson} failed (${errorLine(error)}); evaluating with tfjs instead (slower)`);
+      log.warn(
+        `ONNX conversion of ${modelJson} failed (${errorLine(error)}); evaluating with tfjs instead (slower)`,
+      );
     }
     if (onnx) return createEngine({ kind: 'onnx', model: onnx, ...(threads ? { threads } : {}) });
   }

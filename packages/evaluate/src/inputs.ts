@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type PlantidConfig, resolvePath, UsageError } from '@plantid/core';
-import { parseSpec, type PreprocessSpec } from '@plantid/preprocess';
+import { type PreprocessSpec, parseSpec } from '@plantid/preprocess';
 import type { Label } from './split-metrics.js';
 
 /** The manifest fields evaluate reads (DESIGN.md manifest record). */
@@ -33,7 +33,10 @@ async function readJson<T>(path: string, hint: string): Promise<T> {
 export async function readManifestRecords(datasetDir: string): Promise<EvalRecord[]> {
   const path = join(datasetDir, 'manifest.jsonl');
   const text = await readFile(path, 'utf8').catch(() => {
-    throw new UsageError('dataset manifest missing', { where: path, hint: 'run the dataset stage first (pipeline run)' });
+    throw new UsageError('dataset manifest missing', {
+      where: path,
+      hint: 'run the dataset stage first (pipeline run)',
+    });
   });
   const records: EvalRecord[] = [];
   for (const [n, line] of text.split('\n').entries()) {
@@ -52,7 +55,10 @@ export async function readTrainOutput(trainDir: string): Promise<{ labels: Label
   const hint = 'run the train stage again (pipeline run --from train)';
   const labels = await readJson<Label[]>(join(trainDir, 'labels.json'), hint);
   if (!Array.isArray(labels) || labels.some((l, i) => l.index !== i || typeof l.id !== 'string')) {
-    throw new UsageError('labels.json must list { index, id, name } in index order', { where: join(trainDir, 'labels.json'), hint });
+    throw new UsageError('labels.json must list { index, id, name } in index order', {
+      where: join(trainDir, 'labels.json'),
+      hint,
+    });
   }
   const specPath = join(trainDir, 'preprocess.json');
   return { labels, spec: parseSpec(await readJson<unknown>(specPath, hint), specPath) };
@@ -62,10 +68,14 @@ export async function readTrainOutput(trainDir: string): Promise<{ labels: Label
 function rootFor(record: EvalRecord, config: PlantidConfig, configDir: string): string {
   const sources = config.data.sources;
   const source =
-    sources?.find((s) => s.name !== undefined && s.name === record.source) ?? (sources?.length === 1 ? sources[0] : undefined);
+    sources?.find((s) => s.name !== undefined && s.name === record.source) ??
+    (sources?.length === 1 ? sources[0] : undefined);
   const root = source?.root ?? config.data.root;
   if (!root) {
-    throw new UsageError(`cannot tell which data root holds ${record.path}`, { where: 'data.sources', hint: 'give every source a name' });
+    throw new UsageError(`cannot tell which data root holds ${record.path}`, {
+      where: 'data.sources',
+      hint: 'give every source a name',
+    });
   }
   return resolvePath({ configDir }, root);
 }

@@ -36,7 +36,10 @@ export function hammingHex(a: string, b: string): number {
 }
 
 /** Every (test, train) pair whose hashes differ in at most `radius` bits; exact duplicates (same id) too. */
-export function findLeaks(records: readonly HashedRecord[], radius: number): { pairs: LeakPair[]; checked: number; unhashed: number } {
+export function findLeaks(
+  records: readonly HashedRecord[],
+  radius: number,
+): { pairs: LeakPair[]; checked: number; unhashed: number } {
   const train = records.filter((r) => r.split === 'train');
   const test = records.filter((r) => r.split === 'test');
   const trainHashes = train.map((r) => (r.phash ? split64(r.phash) : null));

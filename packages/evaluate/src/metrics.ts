@@ -43,7 +43,11 @@ export function predictions(probs: Float32Array | number[], classes: number): nu
 }
 
 /** `matrix[actual][predicted]` counts. */
-export function confusionMatrix(actual: readonly number[], predicted: readonly number[], classes: number): number[][] {
+export function confusionMatrix(
+  actual: readonly number[],
+  predicted: readonly number[],
+  classes: number,
+): number[][] {
   const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < actual.length; i++) matrix[actual[i]!]![predicted[i]!]!++;
   return matrix;
@@ -82,7 +86,12 @@ export function weightedAverage(perClass: ClassMetrics[]): AveragedMetrics {
 }
 
 /** Share of rows whose true class is among the k most probable (ties broken by class order). */
-export function topKAccuracy(probs: Float32Array | number[], actual: readonly number[], classes: number, k: number): number {
+export function topKAccuracy(
+  probs: Float32Array | number[],
+  actual: readonly number[],
+  classes: number,
+  k: number,
+): number {
   if (actual.length === 0) return 0;
   let hits = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -102,16 +111,20 @@ export function topKAccuracy(probs: Float32Array | number[], actual: readonly nu
 /** fastai's `most_confused`: off-diagonal cells with at least `minCount`, largest first. */
 export function mostConfused(matrix: number[][], minCount = 1): ConfusedPair[] {
   const pairs: ConfusedPair[] = [];
-  matrix.forEach((row, actual) =>
-    row.forEach((count, predicted) => {
+  for (const [actual, row] of matrix.entries()) {
+    for (const [predicted, count] of row.entries()) {
       if (actual !== predicted && count >= minCount) pairs.push({ actual, predicted, count });
-    }),
-  );
+    }
+  }
   return pairs.sort((a, b) => b.count - a.count || a.actual - b.actual || a.predicted - b.predicted);
 }
 
 /** Mean negative log-likelihood of the true class (the cross-entropy loss). */
-export function meanLogLoss(probs: Float32Array | number[], actual: readonly number[], classes: number): number {
+export function meanLogLoss(
+  probs: Float32Array | number[],
+  actual: readonly number[],
+  classes: number,
+): number {
   if (actual.length === 0) return 0;
   let sum = 0;
   for (let i = 0; i < actual.length; i++) sum -= Math.log(Math.max(probs[i * classes + actual[i]!]!, 1e-12));

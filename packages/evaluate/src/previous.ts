@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listRunIds, readRunRecord } from '@plantid/core';
 import type { MetricsFile } from './metrics-file.js';
+import type { PreviousComparison } from './report/html.js';
+import type { SplitMetrics } from './split-metrics.js';
 
 export interface PreviousEvaluation {
   runId: string;
@@ -24,12 +26,48 @@ export async function findPreviousEvaluation(runDir: string): Promise<PreviousEv
     if (current && record && record.configPath !== current.configPath) continue;
     let metrics: MetricsFile;
     try {
-      metrics = JSON.parse(await readFile(join(runsDir, id, 'evaluate', 'metrics.json'), 'utf8')) as MetricsFile;
+      metrics = JSON.parse(
+        await readFile(join(runsDir, id, 'evaluate', 'metrics.json'), 'utf8'),
+      ) as MetricsFile;
     } catch {
       continue;
     }
     if (metrics.version !== 1 || !metrics.test) continue;
-    return { runId: id, metrics, sameConfig: !!current && !!record && current.configHash === record.configHash };
+    return {
+      runId: id,
+      metrics,
+      sameConfig: !!current && !!record && current.configHash === record.configHash,
+    };
   }
   return null;
+}
+
+/** Headline figures and the largest class-recall changes against the previous evaluation. */
+export function comparePrevious(
+  runId: string,
+  sameConfig: boolean,
+  before: SplitMetrics,
+  now: SplitMetrics,
+): PreviousComparison {
+  const rows: PreviousComparison['rows'] = [
+    { name: 'top-1', previous: before.top1, now: now.top1, higherIsBetter: true },
+    ...Object.entries(now.topK)
+      .filter(([k]) => k !== '1')
+      .map(([k, v]) => ({
+        name: `top-${k}`,
+        previous: before.topK[k] ?? null,
+        now: v,
+        higherIsBetter: true,
+      })),
+    { name: 'macro F1', previous: before.macro.f1, now: now.macro.f1, higherIsBetter: true },
+    { name: 'weighted F1', previous: before.weighted.f1, now: now.weighted.f1, higherIsBetter: true },
+    { name: 'ECE', previous: before.eceCalibrated, now: now.eceCalibrated, higherIsBetter: false },
+  ];
+  const previousRecall = new Map(before.perClass.map((c) => [c.id, c.recall]));
+  const classRecall = now.perClass
+    .filter((c) => previousRecall.has(c.id) && previousRecall.get(c.id) !== c.recall)
+    .map((c) => ({ name: c.name, previous: previousRecall.get(c.id)!, now: c.recall }))
+    .sort((a, b) => Math.abs(b.now - b.previous) - Math.abs(a.now - a.previous))
+    .slice(0, 10);
+  return { runId, sameConfig, rows, classRecall };
 }

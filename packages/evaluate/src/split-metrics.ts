@@ -51,14 +51,27 @@ export function computeSplitMetrics(
   const classes = labels.length;
   const predicted = predictions(probs, classes);
   const confusion = confusionMatrix(actual, predicted, classes);
-  const perClass = perClassMetrics(confusion).map((m) => ({ ...m, id: labels[m.index]!.id, name: labels[m.index]!.name }));
+  const perClass = perClassMetrics(confusion).map((m) => ({
+    ...m,
+    id: labels[m.index]!.id,
+    name: labels[m.index]!.name,
+  }));
   const before = expectedCalibrationError(probs, actual, classes, ECE_BINS);
-  const after = expectedCalibrationError(applyTemperature(probs, classes, temperature), actual, classes, ECE_BINS);
+  const after = expectedCalibrationError(
+    applyTemperature(probs, classes, temperature),
+    actual,
+    classes,
+    ECE_BINS,
+  );
   const correct = predicted.filter((p, i) => p === actual[i]).length;
   return {
     count: actual.length,
     top1: actual.length ? correct / actual.length : 0,
-    topK: Object.fromEntries([...new Set(topK)].sort((a, b) => a - b).map((k) => [String(k), topKAccuracy(probs, actual, classes, k)])),
+    topK: Object.fromEntries(
+      [...new Set(topK)]
+        .sort((a, b) => a - b)
+        .map((k) => [String(k), topKAccuracy(probs, actual, classes, k)]),
+    ),
     logLoss: meanLogLoss(probs, actual, classes),
     perClass,
     macro: macroAverage(perClass),

@@ -7,7 +7,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createEngine, type Engine, type EngineOptions, findLayer, layersModelToOnnx, loadLayersModel } from '@plantid/engine';
+import {
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  findLayer,
+  layersModelToOnnx,
+  loadLayersModel,
+} from '@plantid/engine';
 import { type PreprocessSpec, preprocessImage } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { quantizeVariants } from '../src/quantize/quantize.js';
@@ -15,7 +22,15 @@ import { quantizeVariants } from '../src/quantize/quantize.js';
 const ROOT = resolve(import.meta.dirname, '../../../../shared');
 const MODEL = join(ROOT, 'models/mobilenet_v2_0.35_224_tm/model.json');
 const DATASET = join(ROOT, 'datasets/ph-medicinal-leaf40');
-const SPEC: PreprocessSpec = { version: 1, size: 224, resize: 'center-crop', orient: true, colorSpace: 'srgb', normalize: { scale: 127.5, offset: -1 }, layout: 'NHWC' };
+const SPEC: PreprocessSpec = {
+  version: 1,
+  size: 224,
+  resize: 'center-crop',
+  orient: true,
+  colorSpace: 'srgb',
+  normalize: { scale: 127.5, offset: -1 },
+  layout: 'NHWC',
+};
 const QUICK = process.env.PLANTID_BENCH_QUICK === '1';
 
 /** Timed runs per (engine, batch): fast engines get more, tfjs-cpu very few. */
@@ -26,7 +41,10 @@ const RUNS: Record<string, Record<number, number>> = {
 };
 
 async function images(count: number): Promise<Float32Array> {
-  const classes = (await readdir(DATASET, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const classes = (await readdir(DATASET, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const per = SPEC.size * SPEC.size * 3;
   const batch = new Float32Array(count * per);
   for (let i = 0; i < count; i++) {
@@ -55,15 +73,26 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 async function main(): Promise<void> {
   const threads = availableParallelism();
-  console.log(`plantid engine bench — ${threads} cores, onnxruntime threads ${threads}${QUICK ? ' (quick)' : ''}`);
+  console.log(
+    `plantid engine bench — ${threads} cores, onnxruntime threads ${threads}${QUICK ? ' (quick)' : ''}`,
+  );
   const model = await loadLayersModel(MODEL);
   const tfjsWeights = (await stat(join(MODEL, '../weights.bin'))).size;
   const feature = findLayer(model, 'out_relu');
-  const backboneTfjs = tf.model({ inputs: model.inputs, outputs: tf.layers.globalAveragePooling2d({}).apply(feature?.output as tf.SymbolicTensor) as tf.SymbolicTensor });
+  const backboneTfjs = tf.model({
+    inputs: model.inputs,
+    outputs: tf.layers
+      .globalAveragePooling2d({})
+      .apply(feature?.output as tf.SymbolicTensor) as tf.SymbolicTensor,
+  });
   const batch = await images(32);
 
   const subjects = [
-    { name: 'backbone (1280-d embedding)', tfjs: backboneTfjs, onnx: layersModelToOnnx(model, { outputLayer: 'out_relu', pooling: 'avg' }) },
+    {
+      name: 'backbone (1280-d embedding)',
+      tfjs: backboneTfjs,
+      onnx: layersModelToOnnx(model, { outputLayer: 'out_relu', pooling: 'avg' }),
+    },
     { name: 'full model (backbone + dense head)', tfjs: model, onnx: layersModelToOnnx(model) },
   ];
   const rows: string[][] = [];
@@ -71,10 +100,26 @@ async function main(): Promise<void> {
     const { onnx: quantized } = await quantizeVariants(subject.onnx, ['fp16', 'int8']);
     const variants: [string, EngineOptions, string][] = [
       ['onnx fp32', { kind: 'onnx', model: subject.onnx, threads }, mb(subject.onnx.byteLength)],
-      ['onnx fp16', { kind: 'onnx', model: quantized.fp16 as Uint8Array, threads }, mb(quantized.fp16?.byteLength ?? 0)],
-      ['onnx int8', { kind: 'onnx', model: quantized.int8 as Uint8Array, threads }, mb(quantized.int8?.byteLength ?? 0)],
-      ['tfjs-wasm', { kind: 'tfjs', model: subject.tfjs, backend: 'wasm' }, `${mb(tfjsWeights)} (weights.bin, whole model)`],
-      ['tfjs-cpu', { kind: 'tfjs', model: subject.tfjs, backend: 'cpu' }, `${mb(tfjsWeights)} (weights.bin, whole model)`],
+      [
+        'onnx fp16',
+        { kind: 'onnx', model: quantized.fp16 as Uint8Array, threads },
+        mb(quantized.fp16?.byteLength ?? 0),
+      ],
+      [
+        'onnx int8',
+        { kind: 'onnx', model: quantized.int8 as Uint8Array, threads },
+        mb(quantized.int8?.byteLength ?? 0),
+      ],
+      [
+        'tfjs-wasm',
+        { kind: 'tfjs', model: subject.tfjs, backend: 'wasm' },
+        `${mb(tfjsWeights)} (weights.bin, whole model)`,
+      ],
+      [
+        'tfjs-cpu',
+        { kind: 'tfjs', model: subject.tfjs, backend: 'cpu' },
+        `${mb(tfjsWeights)} (weights.bin, whole model)`,
+      ],
     ];
     const results: Record<string, Record<number, number>> = {};
     for (const [label, options] of variants) {
@@ -83,7 +128,9 @@ async function main(): Promise<void> {
       results[label] = {};
       for (const n of [1, 32]) {
         (results[label] as Record<number, number>)[n] = await msPerImage(engine, batch, n, runs[n] as number);
-        process.stderr.write(`  ${subject.name} · ${label} · batch ${n}: ${(results[label] as Record<number, number>)[n]?.toFixed(2)} ms/image\n`);
+        process.stderr.write(
+          `  ${subject.name} · ${label} · batch ${n}: ${(results[label] as Record<number, number>)[n]?.toFixed(2)} ms/image\n`,
+        );
       }
       await engine.dispose();
     }
@@ -101,7 +148,15 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  const header = ['model', 'engine', 'batch 1 ms/img', 'vs onnx fp32', 'batch 32 ms/img', 'vs onnx fp32', 'model size'];
+  const header = [
+    'model',
+    'engine',
+    'batch 1 ms/img',
+    'vs onnx fp32',
+    'batch 32 ms/img',
+    'vs onnx fp32',
+    'model size',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
   console.log(line(header));

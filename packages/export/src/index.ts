@@ -9,11 +9,25 @@ export {
   ONNX_VARIANTS,
   type OnnxVariant,
 } from './bundle/layout.js';
-export { type BundleManifest, type ParityResult, type VariantParity } from './bundle/manifest.js';
+export type { BundleManifest, ParityResult, VariantParity } from './bundle/manifest.js';
 export { type Bundle, type BundleMetrics, readBundle } from './bundle/read.js';
 export { type BundleInput, writeBundle } from './bundle/write.js';
 export { type DatasetRecord, type DatasetSummary, summariseDataset } from './card/data-summary.js';
 export { headlineMetrics, type ModelCardInput, renderModelCard } from './card/render.js';
+// Quantisation and parity (engine developer).
+export {
+  assertParity,
+  checkVariantParity,
+  DEFAULT_PARITY_THRESHOLDS,
+  type ParityCheckResult,
+  type ParityInput,
+  type ParityThresholds,
+  type ParityVariant,
+  type VariantParityResult,
+} from './parity/parity.js';
+export { type QuantizeStats, quantizeFp16 } from './quantize/fp16.js';
+export { quantizeInt8 } from './quantize/int8.js';
+export { type QuantizationReport, type QuantizeKind, quantizeVariants } from './quantize/quantize.js';
 export { type AliasEvent, type AliasesFile, readAliases } from './registry/aliases.js';
 export {
   type AliasMove,
@@ -28,19 +42,6 @@ export {
   type RegistryVersion,
   resolveBundle,
   rollback,
+  VersionTakenError,
 } from './registry/registry.js';
 export { exportStage } from './stage/export-stage.js';
-// Quantisation and parity (engine developer).
-export { quantizeFp16, type QuantizeStats } from './quantize/fp16.js';
-export { quantizeInt8 } from './quantize/int8.js';
-export { type QuantizationReport, type QuantizeKind, quantizeVariants } from './quantize/quantize.js';
-export {
-  assertParity,
-  checkVariantParity,
-  DEFAULT_PARITY_THRESHOLDS,
-  type ParityCheckResult,
-  type ParityInput,
-  type ParityThresholds,
-  type ParityVariant,
-  type VariantParityResult,
-} from './parity/parity.js';

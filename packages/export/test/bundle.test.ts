@@ -1,9 +1,11 @@
 import { appendFile, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256, UsageError, WorkError } from '@plantid/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleError, readBundle, writeBundle } from '../src/index.js';
-import { bundleInput, labels, metrics, spec, tempDir } from './helpers/fixtures.js';
+import { bundleInput, labels, metrics, removeTempDirs, spec, tempDir } from './helpers/fixtures.js';
+
+afterAll(removeTempDirs);
 
 let work: string;
 let bundleDir: string;
@@ -83,13 +85,13 @@ describe('writeBundle → readBundle', () => {
   });
 
   it('refuses to write a bundle without a model or with a variant but no fp32', async () => {
-    await expect(writeBundle(join(work, 'x'), await bundleInput(work, { onnx: {}, tfjsDir: undefined }))).rejects.toThrow(
-      UsageError,
-    );
+    await expect(
+      writeBundle(join(work, 'x'), await bundleInput(work, { onnx: {}, tfjsDir: undefined })),
+    ).rejects.toThrow(UsageError);
     const input = await bundleInput(work);
-    await expect(writeBundle(join(work, 'y'), { ...input, onnx: { int8: input.onnx!.int8! } })).rejects.toThrow(
-      /need the fp32 model.onnx/,
-    );
+    await expect(
+      writeBundle(join(work, 'y'), { ...input, onnx: { int8: input.onnx!.int8! } }),
+    ).rejects.toThrow(/need the fp32 model.onnx/);
   });
 
   it('leaves the previous bundle intact when a rewrite fails half-way', async () => {
@@ -162,7 +164,9 @@ describe('readBundle refuses a damaged or incompatible bundle, naming the file',
     const error = await refusal(dir);
     expect(error.code).toBe('schema');
     expect(error.file).toBe(path);
-    expect(error.toLine()).toMatch(/manifest\.json: bundle schema version 2 is not supported .*upgrade plantid/);
+    expect(error.toLine()).toMatch(
+      /manifest\.json: bundle schema version 2 is not supported .*upgrade plantid/,
+    );
   });
 
   it('a manifest that is not JSON', async () => {

@@ -1,10 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, WorkError } from '@plantid/core';
+import { saveLayersModel } from '@plantid/engine';
+import { specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { exportStage, readAliases, readBundle, resolveBundle } from '../src/index.js';
-import { classNames, stageFixture } from './helpers/stage-fixture.js';
+import { readDatasetOutput } from '../src/stage/inputs.js';
+import { loadParityBatch, pickParityRecords, recordImagePath } from '../src/stage/parity-images.js';
+import { removeTempDirs } from './helpers/fixtures.js';
+import { classNames, type StageFixture, stageFixture } from './helpers/stage-fixture.js';
+
+afterAll(removeTempDirs);
 
 describe('export stage', () => {
   it('converts, quantises, checks parity on real test photos, writes the bundle and publishes it', async () => {
@@ -36,7 +43,9 @@ describe('export stage', () => {
 
     expect(await resolveBundle('leafnet@latest', fx.registry)).toBe(join(fx.registry, 'leafnet', '1'));
     await readBundle(join(fx.registry, 'leafnet', '1'));
-    expect(fx.tracker.registered).toEqual([{ name: 'leafnet', dir: join(fx.registry, 'leafnet', '1'), alias: 'latest' }]);
+    expect(fx.tracker.registered).toEqual([
+      { name: 'leafnet', dir: join(fx.registry, 'leafnet', '1'), alias: 'latest' },
+    ]);
     expect(summary).toMatchObject({ model: 'leafnet@1', parityMaxAbsDiff: parity.variants.fp32!.maxAbsDiff });
 
     // A resumed export of the same model finds its version instead of publishing another.
@@ -47,20 +56,46 @@ describe('export stage', () => {
   });
 
   it('gives the next version to a retrained model and moves latest', async () => {
-    const fx = await stageFixture({ config: { export: { quantize: [], formats: ['onnx'], parity: { samples: 4 } } }, evaluate: false });
-    await exportStage.run(await fx.context());
-    const model = tf.sequential({
-      layers: [tf.layers.flatten({ inputShape: [32, 32, 3] }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+    const fx = await stageFixture({
+      config: { export: { quantize: [], formats: ['onnx'], parity: { samples: 4 } } },
+      evaluate: false,
     });
-    const { saveLayersModel } = await import('@plantid/engine');
+    await exportStage.run(await fx.context());
+    fx.tracker.registerModel = async () => {
+      throw new Error('tracking server unreachable');
+    };
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [32, 32, 3] }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
     await saveLayersModel(model, join(fx.inputs.train!, 'model'));
     const ctx = await fx.context();
     await exportStage.run(ctx);
     const bundle = await readBundle(join(ctx.outDir, 'bundle', 'leafnet', '2'));
     expect(bundle.variants).toEqual(['fp32']);
     expect(bundle.metrics).toBeNull();
-    expect(await readFile(bundle.cardPath, 'utf8')).toContain('has no measured accuracy');
+    const card = await readFile(bundle.cardPath, 'utf8');
+    expect(card).toContain('has no measured accuracy');
+    expect(card).toMatch(/Pretrained weights \(mobilenet_v2, .*\): Apache-2.0 \(train.json\)/);
     expect((await readAliases(join(fx.registry, 'leafnet'))).aliases).toEqual({ latest: 2 });
+    expect(ctx.log.lines.join('\n')).toContain(
+      'could not register leafnet@2 with tracking: tracking server unreachable',
+    );
+  });
+
+  it('exports a tfjs-only bundle without conversion or parity when formats is [tfjs]', async () => {
+    const fx = await stageFixture({ config: { export: { formats: ['tfjs'], quantize: [] } } });
+    const ctx = await fx.context();
+    expect(await exportStage.run(ctx)).toMatchObject({
+      model: 'leafnet@1',
+      onnxMB: null,
+      parityMaxAbsDiff: null,
+    });
+    const bundle = await readBundle(join(fx.registry, 'leafnet', '1'));
+    expect(bundle.variants).toEqual(['tfjs']);
+    expect(bundle.manifest.parity).toBeNull();
   });
 
   it('refuses quantised variants without onnx before any work', async () => {
@@ -69,27 +104,59 @@ describe('export stage', () => {
   });
 
   it('fails with exit 1 and publishes nothing when a variant misses parity', async () => {
-    // Near-tied logits: int8 weight rounding flips the top class on many photos.
-    const fx = await stageFixture({
-      config: { export: { quantize: ['int8'], parity: { samples: 12 } } },
-      model: (size, classes) =>
-        tf.sequential({
-          layers: [
-            tf.layers.globalAveragePooling2d({ inputShape: [size, size, 3] }),
-            tf.layers.dense({
-              units: classes,
-              activation: 'softmax',
-              kernelInitializer: tf.initializers.randomUniform({ minval: -1e-3, maxval: 1e-3, seed: 3 }),
-            }),
-          ],
-        }),
-    });
+    const fx = await stageFixture({ config: { export: { quantize: ['int8'], parity: { samples: 12 } } } });
+    await saveLayersModel(await nearTieModel(fx), join(fx.inputs.train!, 'model'));
     const ctx = await fx.context();
     const error = await exportStage.run(ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkError);
     expect((error as WorkError).exitCode).toBe(1);
-    expect((error as WorkError).message).toMatch(/ONNX parity check failed for int8/);
-    expect(JSON.parse(await readFile(join(ctx.workDir, 'parity.json'), 'utf8')).passed).toBe(false);
+    expect((error as WorkError).message).toMatch(/ONNX parity check failed on 12 images: int8 \(/);
+    expect((error as WorkError).message).not.toMatch(/fp32 \(/);
+    const report = JSON.parse(await readFile(join(ctx.workDir, 'parity.json'), 'utf8'));
+    expect(report.passed).toBe(false);
+    expect(report.variants.fp32.passed).toBe(true);
+    expect(report.variants.int8.top1Agreement).toBeLessThan(0.99);
     await expect(resolveBundle('leafnet', fx.registry)).rejects.toThrow(/no model "leafnet"/);
   });
 });
+
+/**
+ * A classifier whose classes 0 and 1 differ by weight offsets far below one int8 step, with a
+ * bias that splits the parity photos evenly between them: fp32 (tfjs and ONNX) tells them apart,
+ * int8 weight rounding erases the difference, so about half the photos change class.
+ */
+async function nearTieModel(fx: StageFixture): Promise<tf.LayersModel> {
+  const size = fx.config.preprocess.size;
+  const features = size * size * 3;
+  const { records } = await readDatasetOutput(fx.inputs.dataset!);
+  const picked = pickParityRecords(records, fx.config.export.parity.samples);
+  const batch = await loadParityBatch(picked, specFromConfig(fx.config.preprocess), (r) =>
+    recordImagePath(r, fx.config.data, fx.work),
+  );
+
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return (seed / 2 ** 31) * 2 - 1;
+  };
+  const w = Float32Array.from({ length: features }, () => 0.05 * random());
+  const largest = w.reduce((best, v, i) => (Math.abs(v) > Math.abs(w[best]!) ? i : best), 0);
+  const delta = Float32Array.from({ length: features }, (_, i) =>
+    i === largest ? 0 : 3e-5 * Math.sign(random()),
+  );
+  const margins = picked
+    .map((_, n) => delta.reduce((sum, d, i) => sum + d * batch[n * features + i]!, 0))
+    .sort((a, b) => a - b);
+  const median = (margins[5]! + margins[6]!) / 2;
+
+  const kernel = new Float32Array(features * 3);
+  for (let i = 0; i < features; i++) kernel.set([w[i]!, w[i]! + delta[i]!, w[i]!], i * 3);
+  const model = tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [size, size, 3] }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  model.layers[1]!.setWeights([tf.tensor2d(kernel, [features, 3]), tf.tensor1d([0, -median, -10])]);
+  return model;
+}

@@ -18,7 +18,13 @@ describe('checkVariantParity', () => {
   it('passes the shared model fp32/fp16/int8 on real photos, with sizes of diffs and accuracy change', async () => {
     const fp32 = layersModelToOnnx(model);
     const { onnx } = await quantizeVariants(fp32, ['fp16', 'int8']);
-    const result = await checkVariantParity({ model, onnx: { fp32, ...onnx }, batch: images.batch, n: N, labels: images.labels });
+    const result = await checkVariantParity({
+      model,
+      onnx: { fp32, ...onnx },
+      batch: images.batch,
+      n: N,
+      labels: images.labels,
+    });
     expect(result.samples).toBe(N);
     expect(result.variants.fp32?.maxAbsDiff).toBeLessThanOrEqual(1e-4);
     expect(result.variants.fp32?.top1Agreement).toBe(1);
@@ -37,16 +43,33 @@ describe('checkVariantParity', () => {
     const build = (seed: number) =>
       tf.sequential({
         layers: [
-          tf.layers.conv2d({ inputShape: [224, 224, 3], filters: 4, kernelSize: 7, strides: 4, kernelInitializer: tf.initializers.glorotNormal({ seed }) }),
+          tf.layers.conv2d({
+            inputShape: [224, 224, 3],
+            filters: 4,
+            kernelSize: 7,
+            strides: 4,
+            kernelInitializer: tf.initializers.glorotNormal({ seed }),
+          }),
           tf.layers.globalAveragePooling2d({}),
-          tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }) }),
+          tf.layers.dense({
+            units: 5,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }),
+          }),
         ],
       });
     const other = layersModelToOnnx(build(2));
-    const result = await checkVariantParity({ model: build(1), onnx: { fp32: other }, batch: images.batch, n: N });
+    const result = await checkVariantParity({
+      model: build(1),
+      onnx: { fp32: other },
+      batch: images.batch,
+      n: N,
+    });
     expect(result.passed).toBe(false);
     expect(result.variants.fp32?.passed).toBe(false);
-    expect(() => assertParity(result, 'runs/x/export')).toThrowError(/parity check failed on 8 images: fp32 \(max abs diff/);
+    expect(() => assertParity(result, 'runs/x/export')).toThrowError(
+      /parity check failed on 8 images: fp32 \(max abs diff/,
+    );
     try {
       assertParity(result);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, WorkError } from '@plantid/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   BundleError,
   listModels,
@@ -13,8 +13,10 @@ import {
   rollback,
   writeBundle,
 } from '../src/index.js';
-import { bundleInput, tempDir } from './helpers/fixtures.js';
+import { bundleInput, removeTempDirs, tempDir } from './helpers/fixtures.js';
 import { tinyOnnxClassifier } from './helpers/tiny-onnx.js';
+
+afterAll(removeTempDirs);
 
 let work: string;
 let registry: string;
@@ -40,10 +42,20 @@ describe('publish', () => {
   it('numbers versions 1, 2, … like TF Serving and moves latest to the newest', async () => {
     expect(await nextVersion(registry, 'plant')).toBe(1);
     const v1 = await exportVersion(1);
-    expect(v1).toMatchObject({ name: 'plant', version: 1, dir: join(registry, 'plant', '1'), alreadyPublished: false });
+    expect(v1).toMatchObject({
+      name: 'plant',
+      version: 1,
+      dir: join(registry, 'plant', '1'),
+      alreadyPublished: false,
+    });
     expect(await nextVersion(registry, 'plant')).toBe(2);
     await exportVersion(2);
-    expect((await readAliases(join(registry, 'plant'))).aliases).toEqual({ latest: 2 });
+    const file = await readAliases(join(registry, 'plant'));
+    expect(file.aliases).toEqual({ latest: 2 });
+    expect(file.history.map((e) => [e.alias, e.action, e.from, e.version])).toEqual([
+      ['latest', 'publish', null, 1],
+      ['latest', 'publish', 1, 2],
+    ]);
     expect(await resolveBundle('plant', registry)).toBe(join(registry, 'plant', '2'));
   });
 
@@ -53,7 +65,10 @@ describe('publish', () => {
     expect(again.alreadyPublished).toBe(true);
 
     const other = join(work, 'other', 'plant', '1');
-    await writeBundle(other, await bundleInput(work, { onnx: { fp32: tinyOnnxClassifier({ size: 4, classes: 3, seed: 999 }) } }));
+    await writeBundle(
+      other,
+      await bundleInput(work, { onnx: { fp32: tinyOnnxClassifier({ size: 4, classes: 3, seed: 999 }) } }),
+    );
     const error = await publishBundle(other, registry).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkError);
     expect((error as WorkError).message).toContain('plant version 1 already exists');
@@ -70,7 +85,12 @@ describe('publish', () => {
 describe('promote and rollback', () => {
   it('moves production forward and back, keeping every move in the history', async () => {
     for (const v of [1, 2, 3]) await exportVersion(v);
-    expect(await promote(registry, 'plant', 1)).toMatchObject({ alias: 'production', from: null, to: 1, changed: true });
+    expect(await promote(registry, 'plant', 1)).toMatchObject({
+      alias: 'production',
+      from: null,
+      to: 1,
+      changed: true,
+    });
     expect(await promote(registry, 'plant', 3)).toMatchObject({ from: 1, to: 3 });
     expect(await promote(registry, 'plant', 3)).toMatchObject({ changed: false });
     expect(await resolveBundle('plant@production', registry)).toBe(join(registry, 'plant', '3'));
@@ -80,7 +100,9 @@ describe('promote and rollback', () => {
 
     const file = await readAliases(join(registry, 'plant'));
     expect(file.aliases).toEqual({ latest: 3, production: 1 });
-    expect(file.history.filter((e) => e.alias === 'production').map((e) => [e.action, e.from, e.version])).toEqual([
+    expect(
+      file.history.filter((e) => e.alias === 'production').map((e) => [e.action, e.from, e.version]),
+    ).toEqual([
       ['promote', null, 1],
       ['promote', 1, 3],
       ['rollback', 3, 1],
@@ -106,11 +128,15 @@ describe('promote and rollback', () => {
     await exportVersion(1);
     await expect(promote(registry, 'plant', 7)).rejects.toThrow(/plant has no version 7/);
     await expect(promote(registry, 'tree', 1)).rejects.toThrow(/no model "tree"/);
-    await expect(promote(registry, 'plant', 1, '2')).rejects.toThrow(/alias "2": an alias starts with a letter/);
+    await expect(promote(registry, 'plant', 1, '2')).rejects.toThrow(
+      /alias "2": an alias starts with a letter/,
+    );
     await expect(rollback(registry, 'plant', 'production')).rejects.toThrow(/has no alias "production"/);
     const error = (await resolveBundle('plant@canary', registry).catch((e: unknown) => e)) as UsageError;
     expect(error.toLine()).toMatch(/plant has no alias "canary" \(aliases: latest; versions: 1\)/);
-    await expect(resolveBundle('plant@4', registry)).rejects.toThrow(/version 4 \(plant@4\) is not in the registry/);
+    await expect(resolveBundle('plant@4', registry)).rejects.toThrow(
+      /version 4 \(plant@4\) is not in the registry/,
+    );
   });
 
   it('refuses to promote a damaged version', async () => {
@@ -133,7 +159,13 @@ describe('promote and rollback', () => {
       promote(registry, 'plant', 1, 'c'),
       promote(registry, 'plant', 2, 'd'),
     ]);
-    expect((await readAliases(join(registry, 'plant'))).aliases).toEqual({ latest: 2, a: 1, b: 2, c: 1, d: 2 });
+    expect((await readAliases(join(registry, 'plant'))).aliases).toEqual({
+      latest: 2,
+      a: 1,
+      b: 2,
+      c: 1,
+      d: 2,
+    });
   });
 });
 
@@ -148,7 +180,9 @@ describe('resolveBundle and listModels', () => {
     expect(await resolveBundle('plant@1', registry)).toBe(join(registry, 'plant', '1'));
     expect(await resolveBundle('plant@latest', registry)).toBe(join(registry, 'plant', '2'));
     expect(await resolveBundle('leaf', registry)).toBe(join(registry, 'leaf', '1'));
-    await expect(resolveBundle('./nowhere', registry, { baseDir: work })).rejects.toThrow(/bundle folder does not exist/);
+    await expect(resolveBundle('./nowhere', registry, { baseDir: work })).rejects.toThrow(
+      /bundle folder does not exist/,
+    );
   });
 
   it('lists models with versions, sizes and the aliases on each', async () => {

@@ -1,5 +1,4 @@
 import type { PlantidConfig } from '@plantid/core';
-import sharp from 'sharp';
 import { asDecodeError, type DecodeOptions, orientedSrgb, type RgbImage, toRgb } from './decode.js';
 import { ImageDecodeError } from './errors.js';
 import { normalize } from './normalize.js';
@@ -143,16 +142,21 @@ export async function prepareAugmentSource(
 }
 
 /**
- * Geometry in one sharp affine (rotate, then scale the chosen crop to size×size), then crop, flip
- * and colour jitter on the raw pixels.
+ * Geometry on the raw pixels: each output pixel is mapped back through the flip, the crop and the
+ * rotation into the source and sampled bilinearly (the source was shrunk so the crop never scales
+ * below ~0.75, where bilinear needs no prefilter); then colour jitter. Doing it here rather than in
+ * a sharp affine costs about a fifth of the CPU.
  */
 export async function augmentRgb(
   image: RgbImage,
   spec: PreprocessSpec,
   params: AugmentParams,
 ): Promise<Uint8Array> {
-  const { width: w, height: h } = image;
-  const size = spec.size;
+  return jitterColours(warp(image, spec.size, params), params);
+}
+
+function warp(image: RgbImage, size: number, params: AugmentParams): Uint8Array {
+  const { width: w, height: h, data } = image;
   const a = (params.angle * Math.PI) / 180;
   const cos = Math.cos(a);
   const sin = Math.sin(a);
@@ -161,39 +165,43 @@ export async function augmentRgb(
   const safe = rotationSafeRect(w, h, params.angle);
   const cropW = Math.max(1, params.crop.w * safe.width);
   const cropH = Math.max(1, params.crop.h * safe.height);
-  const cropLeft = (rotatedW - safe.width) / 2 + params.crop.x * safe.width;
-  const cropTop = (rotatedH - safe.height) / 2 + params.crop.y * safe.height;
-  const sx = size / cropW;
-  const sy = size / cropH;
-  const { data, info } = await sharp(image.data, { raw: { width: w, height: h, channels: 3 } })
-    .affine(
-      [
-        [sx * cos, -sx * sin],
-        [sy * sin, sy * cos],
-      ],
-      { background: { r: 0, g: 0, b: 0 }, interpolator: sharp.interpolators.bilinear },
-    )
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const left = Math.max(0, Math.min(info.width - size, Math.round(cropLeft * sx)));
-  const top = Math.max(0, Math.min(info.height - size, Math.round(cropTop * sy)));
+  // Crop origin relative to the rotated canvas centre, which maps to the source centre.
+  const left = (rotatedW - safe.width) / 2 + params.crop.x * safe.width - rotatedW / 2;
+  const top = (rotatedH - safe.height) / 2 + params.crop.y * safe.height - rotatedH / 2;
+  const stepX = cropW / size;
+  const stepY = cropH / size;
   const out = new Uint8Array(size * size * 3);
-  const rowBytes = size * 3;
-  for (let y = 0; y < size; y++) {
-    const src = ((top + y) * info.width + left) * 3;
-    if (!params.flip) {
-      out.set(data.subarray(src, src + rowBytes), y * rowBytes);
-      continue;
-    }
-    for (let x = 0; x < size; x++) {
-      const s = src + (size - 1 - x) * 3;
-      const d = y * rowBytes + x * 3;
-      out[d] = data[s]!;
-      out[d + 1] = data[s + 1]!;
-      out[d + 2] = data[s + 2]!;
+  const maxX = w - 1;
+  const maxY = h - 1;
+  for (let v = 0; v < size; v++) {
+    const dy = top + (v + 0.5) * stepY;
+    for (let u = 0; u < size; u++) {
+      const uu = params.flip ? size - 1 - u : u;
+      const dx = left + (uu + 0.5) * stepX;
+      // Inverse rotation into source pixel coordinates (pixel centres at +0.5).
+      let sx = w / 2 + cos * dx + sin * dy - 0.5;
+      let sy = h / 2 - sin * dx + cos * dy - 0.5;
+      sx = sx < 0 ? 0 : Math.min(sx, maxX);
+      sy = sy < 0 ? 0 : Math.min(sy, maxY);
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const x1 = x0 < maxX ? x0 + 1 : x0;
+      const y1 = y0 < maxY ? y0 + 1 : y0;
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const i00 = (y0 * w + x0) * 3;
+      const i01 = (y0 * w + x1) * 3;
+      const i10 = (y1 * w + x0) * 3;
+      const i11 = (y1 * w + x1) * 3;
+      const o = (v * size + u) * 3;
+      for (let c = 0; c < 3; c++) {
+        const top0 = data[i00 + c]! + (data[i01 + c]! - data[i00 + c]!) * fx;
+        const bottom = data[i10 + c]! + (data[i11 + c]! - data[i10 + c]!) * fx;
+        out[o + c] = Math.round(top0 + (bottom - top0) * fy);
+      }
     }
   }
-  return jitterColours(out, params);
+  return out;
 }
 
 const GREY = [0.299, 0.587, 0.114] as const;

@@ -12,6 +12,7 @@ export {
 export { type BatchOptions, type PreprocessedBatch, preprocessBatches } from './batches.js';
 export { type DecodeOptions, decodeRgb, type RgbImage } from './decode.js';
 export { ImageDecodeError } from './errors.js';
+export { AUGMENT_IMPLEMENTATION, pixelPipelineId } from './implementation.js';
 export { denormalize, normalize, normalizeInto } from './normalize.js';
 export { preprocessImage, preprocessToRgb } from './preprocess-image.js';
 export { type GridImage, renderAugmentGrid } from './preview.js';

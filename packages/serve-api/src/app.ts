@@ -6,7 +6,12 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { FeedbackStore } from './feedback-store.js';
@@ -50,7 +55,10 @@ export const DEFAULT_LOGGER = { level: 'info', timestamp: isoTime };
 export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
   const { settings } = options;
   const app = Fastify({
-    logger: options.logger === false ? false : { ...DEFAULT_LOGGER, ...(typeof options.logger === 'object' ? options.logger : {}) },
+    logger:
+      options.logger === false
+        ? false
+        : { ...DEFAULT_LOGGER, ...(typeof options.logger === 'object' ? options.logger : {}) },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Our own lines instead: one per prediction, one per refused request, errors.
@@ -87,8 +95,13 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
     useModel: (model) => {
       const previous = holder.swap(model);
       metrics.modelInfo.reset();
-      metrics.modelInfo.set({ name: model.name, version: model.version, engine: model.engineKind, variant: model.variant }, 1);
-      previous?.retire().catch((error: unknown) => app.log.error({ err: error }, 'retiring the previous model failed'));
+      metrics.modelInfo.set(
+        { name: model.name, version: model.version, engine: model.engineKind, variant: model.variant },
+        1,
+      );
+      previous
+        ?.retire()
+        .catch((error: unknown) => app.log.error({ err: error }, 'retiring the previous model failed'));
     },
   };
 
@@ -114,14 +127,22 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
     crossOriginResourcePolicy: { policy: settings.corsOrigins.length ? 'cross-origin' : 'same-origin' },
   });
   if (settings.corsOrigins.length > 0) {
-    await app.register(fastifyCors, { origin: settings.corsOrigins, methods: ['GET', 'POST'], exposedHeaders: ['x-request-id'] });
+    await app.register(fastifyCors, {
+      origin: settings.corsOrigins,
+      methods: ['GET', 'POST'],
+      exposedHeaders: ['x-request-id'],
+    });
   }
   if (settings.rateLimit.max > 0) {
     await app.register(fastifyRateLimit, {
       max: settings.rateLimit.max,
       timeWindow: settings.rateLimit.windowMs,
       errorResponseBuilder: (_request, c) =>
-        new ApiError(429, 'RATE_LIMITED', `more than ${c.max} requests in ${c.after}; retry after ${c.after} (serve.rateLimit)`),
+        new ApiError(
+          429,
+          'RATE_LIMITED',
+          `more than ${c.max} requests in ${c.after}; retry after ${c.after} (serve.rateLimit)`,
+        ),
     });
   }
   await app.register(fastifyMultipart, { throwFileSizeLimit: true });
@@ -145,7 +166,9 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
+    app.swagger(),
+  );
 
   statusRoutes(app, context);
   predictRoutes(app, context);
@@ -166,7 +189,10 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
     async load(ref) {
       const { model, loadMs } = await context.loadModel(ref);
       context.useModel(model);
-      app.log.info({ event: 'ready', model: model.summary, ref, loadMs: Math.round(loadMs) }, 'model loaded and warmed up');
+      app.log.info(
+        { event: 'ready', model: model.summary, ref, loadMs: Math.round(loadMs) },
+        'model loaded and warmed up',
+      );
       return model;
     },
   };
@@ -182,7 +208,10 @@ function installHooks(app: FastifyInstance, ctx: ApiContext): void {
     ctx.metrics.requests.inc({ route, method: request.method, status: String(status) });
     ctx.metrics.latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
     if (status >= 400 && status < 500) {
-      request.log.info({ event: 'refused', method: request.method, url: request.url, status }, 'request refused');
+      request.log.info(
+        { event: 'refused', method: request.method, url: request.url, status },
+        'request refused',
+      );
     }
   });
 }
@@ -191,7 +220,11 @@ function installHooks(app: FastifyInstance, ctx: ApiContext): void {
 function installContentParsers(app: FastifyInstance, settings: ServeSettings): void {
   app.removeContentTypeParser('text/plain');
   for (const type of ['application/octet-stream', /^image\/[\w.+-]+$/]) {
-    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: settings.maxUploadBytes }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser(
+      type,
+      { parseAs: 'buffer', bodyLimit: settings.maxUploadBytes },
+      (_request, body, done) => done(null, body),
+    );
   }
 }
 
@@ -206,11 +239,19 @@ function installErrorHandling(app: FastifyInstance): void {
         statusCode: status,
         code: status === 503 ? error.code : 'INTERNAL',
         error: STATUS_CODES[status] ?? 'Error',
-        message: status === 503 ? error.message : `internal error (request ${request.id}); the server log has the details`,
+        message:
+          status === 503
+            ? error.message
+            : `internal error (request ${request.id}); the server log has the details`,
       });
     }
     if (error instanceof ApiError) reply.headers(error.headers);
-    return reply.code(status).send({ statusCode: status, code: error.code ?? 'BAD_REQUEST', error: STATUS_CODES[status] ?? 'Error', message: error.message });
+    return reply.code(status).send({
+      statusCode: status,
+      code: error.code ?? 'BAD_REQUEST',
+      error: STATUS_CODES[status] ?? 'Error',
+      message: error.message,
+    });
   });
   app.setNotFoundHandler({ preHandler: undefined }, (request, reply) => {
     reply.code(404).send({
@@ -223,30 +264,58 @@ function installErrorHandling(app: FastifyInstance): void {
 }
 
 /** Fastify and plugin errors reworded so they name the field or limit and what to do. */
-function translate(error: FastifyError | ApiError, bodyLimit: number | undefined): { statusCode?: number; code?: string; message: string } {
+function translate(
+  error: FastifyError | ApiError,
+  bodyLimit: number | undefined,
+): { statusCode?: number; code?: string; message: string } {
   if (error instanceof ApiError) return error;
   const e = error as FastifyError;
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { statusCode: 413, code: 'BODY_TOO_LARGE', message: `request body is over the ${bodyLimit ?? 'configured'}-byte limit; send a smaller photo (serve.maxUploadMB)` };
+      return {
+        statusCode: 413,
+        code: 'BODY_TOO_LARGE',
+        message: `request body is over the ${bodyLimit ?? 'configured'}-byte limit; send a smaller photo (serve.maxUploadMB)`,
+      };
     case 'FST_REQ_FILE_TOO_LARGE':
-      return { statusCode: 413, code: 'IMAGE_TOO_LARGE', message: 'image file is over the upload limit (serve.maxUploadMB); send a smaller photo' };
+      return {
+        statusCode: 413,
+        code: 'IMAGE_TOO_LARGE',
+        message: 'image file is over the upload limit (serve.maxUploadMB); send a smaller photo',
+      };
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
     case 'FST_FIELDS_LIMIT':
-      return { statusCode: 413, code: 'TOO_MANY_PARTS', message: `${e.message}; send one image per field "image" and at most serve.maxBatchImages of them` };
+      return {
+        statusCode: 413,
+        code: 'TOO_MANY_PARTS',
+        message: `${e.message}; send one image per field "image" and at most serve.maxBatchImages of them`,
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { statusCode: 415, code: 'UNSUPPORTED_CONTENT_TYPE', message: `${e.message}; send multipart/form-data, application/json or an image/* body` };
+      return {
+        statusCode: 415,
+        code: 'UNSUPPORTED_CONTENT_TYPE',
+        message: `${e.message}; send multipart/form-data, application/json or an image/* body`,
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { statusCode: 400, code: 'IMAGE_MISSING', message: 'empty JSON body; send { "image": "<base64>" }' };
+      return {
+        statusCode: 400,
+        code: 'IMAGE_MISSING',
+        message: 'empty JSON body; send { "image": "<base64>" }',
+      };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { statusCode: 400, code: 'BAD_CONTENT_LENGTH', message: e.message };
   }
   if (e.validation) return { statusCode: 400, code: 'INVALID_FIELD', message: e.message };
-  if (e.statusCode && e.statusCode < 500) return { statusCode: e.statusCode, code: e.code ?? 'BAD_REQUEST', message: e.message };
+  if (e.statusCode && e.statusCode < 500)
+    return { statusCode: e.statusCode, code: e.code ?? 'BAD_REQUEST', message: e.message };
   // busboy reports a malformed multipart body as a plain Error.
   if (/multipart|boundary|unexpected end of form|malformed part header/i.test(e.message ?? '')) {
-    return { statusCode: 400, code: 'MULTIPART_MALFORMED', message: `malformed multipart body (${e.message}); let your HTTP client build the form` };
+    return {
+      statusCode: 400,
+      code: 'MULTIPART_MALFORMED',
+      message: `malformed multipart body (${e.message}); let your HTTP client build the form`,
+    };
   }
   return { statusCode: e.statusCode ?? 500, code: e.code, message: e.message };
 }

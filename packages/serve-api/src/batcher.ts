@@ -91,7 +91,9 @@ export class MicroBatcher {
 
   private enqueue(input: Float32Array): Promise<BatchedResult> {
     if (input.length !== this.options.inputSize) {
-      return Promise.reject(new Error(`batcher: input has ${input.length} values, expected ${this.options.inputSize}`));
+      return Promise.reject(
+        new Error(`batcher: input has ${input.length} values, expected ${this.options.inputSize}`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ input, enqueuedAt: performance.now(), resolve, reject });
@@ -132,23 +134,23 @@ export class MicroBatcher {
     this.running = true;
     const started = performance.now();
     this.run(batch, n)
-      .then(
-        (output) => {
-          const inferMs = performance.now() - started;
-          if (output.length !== n * outputSize) {
-            throw new Error(`model returned ${output.length} values for ${n} inputs, expected ${n * outputSize}`);
-          }
-          this.options.onBatch?.(n, inferMs);
-          for (const [i, item] of items.entries()) {
-            item.resolve({
-              output: output.slice(i * outputSize, (i + 1) * outputSize),
-              queueMs: started - item.enqueuedAt,
-              inferMs,
-              batchSize: n,
-            });
-          }
-        },
-      )
+      .then((output) => {
+        const inferMs = performance.now() - started;
+        if (output.length !== n * outputSize) {
+          throw new Error(
+            `model returned ${output.length} values for ${n} inputs, expected ${n * outputSize}`,
+          );
+        }
+        this.options.onBatch?.(n, inferMs);
+        for (const [i, item] of items.entries()) {
+          item.resolve({
+            output: output.slice(i * outputSize, (i + 1) * outputSize),
+            queueMs: started - item.enqueuedAt,
+            inferMs,
+            batchSize: n,
+          });
+        }
+      })
       .catch((error: unknown) => {
         for (const item of items) item.reject(error);
       })

@@ -85,9 +85,13 @@ export class FeedbackStore {
  * (EXIF with GPS, XMP, IPTC, comments) dropped: sharp writes no metadata unless asked to.
  * JPEG and WebP stay lossy at high quality; everything else becomes lossless PNG.
  */
-export async function stripMetadata(bytes: Uint8Array, format: SniffedFormat): Promise<{ bytes: Uint8Array; ext: string }> {
+export async function stripMetadata(
+  bytes: Uint8Array,
+  format: SniffedFormat,
+): Promise<{ bytes: Uint8Array; ext: string }> {
   const image = sharp(bytes, { failOn: 'error' }).autoOrient();
-  if (format === 'jpeg') return { bytes: await image.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer(), ext: 'jpg' };
+  if (format === 'jpeg')
+    return { bytes: await image.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer(), ext: 'jpg' };
   if (format === 'webp') return { bytes: await image.webp({ quality: 95 }).toBuffer(), ext: 'webp' };
   return { bytes: await image.png().toBuffer(), ext: 'png' };
 }

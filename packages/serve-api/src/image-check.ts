@@ -26,17 +26,31 @@ const REFUSED_HINT: Partial<Record<SniffedFormat, string>> = {
  * bytes, within the byte limit, and a header whose width × height is within the pixel
  * limit (so a decompression bomb is refused after reading a few bytes of it).
  */
-export async function checkImage(bytes: Uint8Array, limits: ImageLimits, field = 'image'): Promise<CheckedImage> {
-  if (bytes.byteLength === 0) throw badRequest('IMAGE_EMPTY', `${field} is empty (0 bytes); attach a JPEG, PNG or WebP photo`);
+export async function checkImage(
+  bytes: Uint8Array,
+  limits: ImageLimits,
+  field = 'image',
+): Promise<CheckedImage> {
+  if (bytes.byteLength === 0)
+    throw badRequest('IMAGE_EMPTY', `${field} is empty (0 bytes); attach a JPEG, PNG or WebP photo`);
   if (bytes.byteLength > limits.maxBytes) {
-    throw tooLarge('IMAGE_TOO_LARGE', `${field} is ${bytes.byteLength} bytes, over the ${limits.maxBytes}-byte limit; send a smaller photo`);
+    throw tooLarge(
+      'IMAGE_TOO_LARGE',
+      `${field} is ${bytes.byteLength} bytes, over the ${limits.maxBytes}-byte limit; send a smaller photo`,
+    );
   }
   const format = sniffImageFormat(bytes);
   if (format === null) {
-    throw unsupportedMedia('IMAGE_UNSUPPORTED_TYPE', `${field} is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF`);
+    throw unsupportedMedia(
+      'IMAGE_UNSUPPORTED_TYPE',
+      `${field} is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+    );
   }
   if (!DECODABLE_FORMATS.has(format)) {
-    throw unsupportedMedia('IMAGE_UNSUPPORTED_TYPE', `${field} is ${format.toUpperCase()}: ${REFUSED_HINT[format] ?? 'not supported'}`);
+    throw unsupportedMedia(
+      'IMAGE_UNSUPPORTED_TYPE',
+      `${field} is ${format.toUpperCase()}: ${REFUSED_HINT[format] ?? 'not supported'}`,
+    );
   }
   let width: number | undefined;
   let height: number | undefined;
@@ -46,9 +60,16 @@ export async function checkImage(bytes: Uint8Array, limits: ImageLimits, field =
     width = meta.width;
     height = meta.height;
   } catch (error) {
-    throw badRequest('IMAGE_UNDECODABLE', `${field} looks like ${format.toUpperCase()} but its header cannot be read (${firstLine(error)}); the file may be damaged`);
+    throw badRequest(
+      'IMAGE_UNDECODABLE',
+      `${field} looks like ${format.toUpperCase()} but its header cannot be read (${firstLine(error)}); the file may be damaged`,
+    );
   }
-  if (!width || !height) throw badRequest('IMAGE_UNDECODABLE', `${field} has no width/height in its header; the file may be damaged`);
+  if (!width || !height)
+    throw badRequest(
+      'IMAGE_UNDECODABLE',
+      `${field} has no width/height in its header; the file may be damaged`,
+    );
   if (width * height > limits.maxPixels) {
     throw tooLarge(
       'IMAGE_TOO_MANY_PIXELS',

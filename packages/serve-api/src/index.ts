@@ -2,12 +2,30 @@ export { type BuildApiOptions, buildApi, DEFAULT_LOGGER, type PlantidApi } from 
 export { type BatchedResult, type BatcherOptions, MicroBatcher, type Ticket } from './batcher.js';
 export type { ApiContext } from './context.js';
 export { ApiError } from './errors.js';
-export { FEEDBACK_FILE, FEEDBACK_IMAGES, type FeedbackLocation, type FeedbackRecord, FeedbackStore, stripMetadata } from './feedback-store.js';
-export { checkImage, type CheckedImage, type ImageLimits } from './image-check.js';
+export {
+  FEEDBACK_FILE,
+  FEEDBACK_IMAGES,
+  type FeedbackLocation,
+  type FeedbackRecord,
+  FeedbackStore,
+  stripMetadata,
+} from './feedback-store.js';
+export { type CheckedImage, checkImage, type ImageLimits } from './image-check.js';
 export { type InferenceResult, inferImage } from './infer.js';
-export { type EngineKind, loadServingModel, type ModelLoadOptions, type OnnxVariant, ServingModel } from './model.js';
+export {
+  type EngineKind,
+  loadServingModel,
+  type ModelLoadOptions,
+  type OnnxVariant,
+  ServingModel,
+} from './model.js';
 export { calibrate, type Label, type Prediction, topK } from './predictions.js';
-export { type RunningServer, type StartOptions, startServer } from './server.js';
-export { resolveServeSettings, SERVE_ENV_VARS, type ServeSettings, type SettingsSources } from './settings.js';
-export { type SniffedFormat, sniffImageFormat } from './sniff.js';
 export { parsePort, runServeCommand, type ServeFlags } from './serve-command.js';
+export { type RunningServer, type StartOptions, startServer } from './server.js';
+export {
+  resolveServeSettings,
+  SERVE_ENV_VARS,
+  type ServeSettings,
+  type SettingsSources,
+} from './settings.js';
+export { type SniffedFormat, sniffImageFormat } from './sniff.js';

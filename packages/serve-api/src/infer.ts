@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
 import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
-import { ApiError, badRequest, tooLarge } from './errors.js';
+import { type ApiError, badRequest, tooLarge } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
 import type { ServingModel } from './model.js';
 import { calibrate, type Prediction, topK } from './predictions.js';
@@ -54,7 +54,8 @@ export async function inferImage(
 
 function decodeFailure(error: unknown, field: string, format: string): ApiError | unknown {
   if (!(error instanceof ImageDecodeError)) return error;
-  if (error.reason === 'too_large') return tooLarge('IMAGE_TOO_MANY_PIXELS', `${field}: ${error.message}; downscale it before sending`);
+  if (error.reason === 'too_large')
+    return tooLarge('IMAGE_TOO_MANY_PIXELS', `${field}: ${error.message}; downscale it before sending`);
   return badRequest(
     'IMAGE_UNDECODABLE',
     `${field} is a damaged or truncated ${format.toUpperCase()} (${error.message.replace(/^cannot decode image: /, '')}); send the complete file`,

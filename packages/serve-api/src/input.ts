@@ -1,6 +1,6 @@
 import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, badRequest } from './errors.js';
+import { type ApiError, badRequest } from './errors.js';
 
 export interface UploadedImage {
   bytes: Buffer;
@@ -25,24 +25,41 @@ export interface InputLimits {
  * `image`, a JSON body `{ image | images, topK }` with base64 (data: URLs accepted), or a raw
  * image body (`Content-Type: image/*` or application/octet-stream).
  */
-export async function readPredictInput(request: FastifyRequest, limits: InputLimits, batch: boolean): Promise<PredictInput> {
+export async function readPredictInput(
+  request: FastifyRequest,
+  limits: InputLimits,
+  batch: boolean,
+): Promise<PredictInput> {
   if (request.isMultipart()) return readMultipart(request, limits, batch);
   const body = request.body;
   if (Buffer.isBuffer(body)) return { images: [{ bytes: body, field: 'body' }] };
   const json = (body ?? {}) as { image?: string; images?: string[]; topK?: number };
   if (batch) {
     if (!json.images) throw missing(batch);
-    return { images: json.images.map((b64, i) => ({ bytes: fromBase64(b64), field: `images[${i}]` })), topK: json.topK };
+    return {
+      images: json.images.map((b64, i) => ({ bytes: fromBase64(b64), field: `images[${i}]` })),
+      topK: json.topK,
+    };
   }
   if (json.image === undefined) throw missing(batch);
   return { images: [{ bytes: fromBase64(json.image), field: 'image' }], topK: json.topK };
 }
 
-async function readMultipart(request: FastifyRequest, limits: InputLimits, batch: boolean): Promise<PredictInput> {
+async function readMultipart(
+  request: FastifyRequest,
+  limits: InputLimits,
+  batch: boolean,
+): Promise<PredictInput> {
   const images: UploadedImage[] = [];
   let topK: number | undefined;
   const parts = request.parts({
-    limits: { fileSize: limits.maxBytes, files: limits.maxImages, fields: 8, fieldSize: 1024, parts: limits.maxImages + 8 },
+    limits: {
+      fileSize: limits.maxBytes,
+      files: limits.maxImages,
+      fields: 8,
+      fieldSize: 1024,
+      parts: limits.maxImages + 8,
+    },
   });
   try {
     for await (const part of parts) await take(part);
@@ -62,13 +79,17 @@ async function readMultipart(request: FastifyRequest, limits: InputLimits, batch
     if (part.type === 'file') {
       if (part.fieldname !== 'image' && part.fieldname !== 'images') {
         await part.toBuffer().catch(() => undefined);
-        throw badRequest('IMAGE_MISSING', `unexpected file field "${part.fieldname}"; send the photo in multipart field "image"`);
+        throw badRequest(
+          'IMAGE_MISSING',
+          `unexpected file field "${part.fieldname}"; send the photo in multipart field "image"`,
+        );
       }
       const field = batch ? `images[${images.length}]` : 'image';
       images.push({ bytes: await part.toBuffer(), field, filename: part.filename || undefined });
     } else if (part.fieldname === 'topK') {
       const n = Number(part.value);
-      if (!Number.isInteger(n)) throw badRequest('TOPK_INVALID', `topK must be a whole number, got ${JSON.stringify(part.value)}`);
+      if (!Number.isInteger(n))
+        throw badRequest('TOPK_INVALID', `topK must be a whole number, got ${JSON.stringify(part.value)}`);
       topK = n;
     }
   }
@@ -76,8 +97,14 @@ async function readMultipart(request: FastifyRequest, limits: InputLimits, batch
 
 function missing(batch: boolean): ApiError {
   return batch
-    ? badRequest('IMAGE_MISSING', 'no images: send multipart fields "image" (repeat it per photo) or JSON { "images": ["<base64>", ...] }')
-    : badRequest('IMAGE_MISSING', 'no image: send multipart field "image" (a photo file) or JSON { "image": "<base64>" }');
+    ? badRequest(
+        'IMAGE_MISSING',
+        'no images: send multipart fields "image" (repeat it per photo) or JSON { "images": ["<base64>", ...] }',
+      )
+    : badRequest(
+        'IMAGE_MISSING',
+        'no image: send multipart field "image" (a photo file) or JSON { "image": "<base64>" }',
+      );
 }
 
 /** Base64 (standard or URL-safe, with or without a data: URL prefix) to bytes; rejects anything else. */

@@ -96,12 +96,19 @@ export class ServingModel {
 }
 
 /** Resolve → verify (readBundle checks every sha256) → load the engine → warm up. Throws PlantidErrors naming the file. */
-export async function loadServingModel(ref: string, options: ModelLoadOptions): Promise<{ model: ServingModel; loadMs: number }> {
+export async function loadServingModel(
+  ref: string,
+  options: ModelLoadOptions,
+): Promise<{ model: ServingModel; loadMs: number }> {
   const started = performance.now();
   const dir = await resolveBundle(ref, options.registryDir, { baseDir: options.baseDir });
   const bundle = await readBundle(dir);
   const variant = options.engine === 'tfjs' ? 'tfjs' : options.variant;
-  const engine = await createEngine({ kind: options.engine, model: bundle.modelPath(variant), threads: options.threads || undefined });
+  const engine = await createEngine({
+    kind: options.engine,
+    model: bundle.modelPath(variant),
+    threads: options.threads || undefined,
+  });
   const model = new ServingModel(ref, bundle, engine, options.engine, variant, options);
   try {
     checkShapes(model);
@@ -116,6 +123,8 @@ export async function loadServingModel(ref: string, options: ModelLoadOptions): 
 function checkShapes(model: ServingModel): void {
   const { engine, bundle, labels } = model;
   if (engine.outputSize !== labels.length) {
-    throw new Error(`${bundle.dir}: the model outputs ${engine.outputSize} values but labels.json has ${labels.length} labels`);
+    throw new Error(
+      `${bundle.dir}: the model outputs ${engine.outputSize} values but labels.json has ${labels.length} labels`,
+    );
   }
 }

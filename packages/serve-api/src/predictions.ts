@@ -38,7 +38,9 @@ export function calibrate(probabilities: Float32Array, temperature: number | nul
 
 /** The k most confident labels, best first (ties keep label order). */
 export function topK(probabilities: Float32Array, labels: readonly Label[], k: number): Prediction[] {
-  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
+  const order = Array.from(probabilities.keys()).sort(
+    (a, b) => probabilities[b]! - probabilities[a]! || a - b,
+  );
   return order.slice(0, k).map((i) => {
     const label = labels[i];
     if (!label) throw new Error(`model output ${i} has no entry in labels.json (${labels.length} labels)`);

@@ -8,7 +8,10 @@ export const errorSchema = {
     statusCode: { type: 'integer', example: 415 },
     code: { type: 'string', example: 'IMAGE_UNSUPPORTED_TYPE' },
     error: { type: 'string', example: 'Unsupported Media Type' },
-    message: { type: 'string', example: 'image is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF' },
+    message: {
+      type: 'string',
+      example: 'image is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF',
+    },
   },
   required: ['statusCode', 'code', 'error', 'message'],
 } as const;
@@ -24,9 +27,18 @@ export const predictionSchema = {
   $id: 'Prediction',
   type: 'object',
   properties: {
-    label: { type: 'string', description: 'Stable label id (labels.json `id`).', example: 'coleus-scutellarioides-cs' },
+    label: {
+      type: 'string',
+      description: 'Stable label id (labels.json `id`).',
+      example: 'coleus-scutellarioides-cs',
+    },
     name: { type: 'string', description: 'Display name.', example: 'Coleus scutellarioides (CS)' },
-    confidence: { type: 'number', minimum: 0, maximum: 1, description: 'Probability, temperature-calibrated when the bundle has a calibration.' },
+    confidence: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'Probability, temperature-calibrated when the bundle has a calibration.',
+    },
   },
   required: ['label', 'name', 'confidence'],
 } as const;
@@ -34,7 +46,8 @@ export const predictionSchema = {
 export const timingsSchema = {
   $id: 'Timings',
   type: 'object',
-  description: 'Milliseconds: decode + preprocess, waiting for a batch, the inference call, and the whole request.',
+  description:
+    'Milliseconds: decode + preprocess, waiting for a batch, the inference call, and the whole request.',
   properties: {
     decodeMs: { type: 'number' },
     queueMs: { type: 'number' },
@@ -48,7 +61,11 @@ export const predictResponseSchema = {
   $id: 'PredictResponse',
   type: 'object',
   properties: {
-    id: { type: 'string', format: 'uuid', description: 'Prediction id; send it back with POST /v1/feedback.' },
+    id: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Prediction id; send it back with POST /v1/feedback.',
+    },
     model: { $ref: 'ModelRef#' },
     predictions: { type: 'array', items: { $ref: 'Prediction#' } },
     timings: { $ref: 'Timings#' },
@@ -56,10 +73,18 @@ export const predictResponseSchema = {
   required: ['id', 'model', 'predictions', 'timings'],
 } as const;
 
-export const sharedSchemas = [errorSchema, modelRefSchema, predictionSchema, timingsSchema, predictResponseSchema];
+export const sharedSchemas = [
+  errorSchema,
+  modelRefSchema,
+  predictionSchema,
+  timingsSchema,
+  predictResponseSchema,
+];
 
 export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#', description: ERROR_DESCRIPTIONS[c] ?? 'Error' }]));
+  Object.fromEntries(
+    codes.map((c) => [c, { $ref: 'Error#', description: ERROR_DESCRIPTIONS[c] ?? 'Error' }]),
+  );
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad request: missing or empty image, damaged image, invalid field (e.g. topK outside 1..classes).',

@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { loadConfig } from '@plantid/core';
-import { type RunningServer, startServer, type StartOptions } from './server.js';
+import { type RunningServer, type StartOptions, startServer } from './server.js';
 import { resolveServeSettings } from './settings.js';
 
 /** The flags both CLI entries (`plantid-api`, `pipeline serve`) take. */
@@ -18,15 +19,24 @@ export interface ServeFlags {
  */
 export async function runServeCommand(
   flags: ServeFlags,
-  options: { signal: AbortSignal; env?: NodeJS.ProcessEnv; cwd?: string; onStarted?: (server: RunningServer) => void } & StartOptions,
+  options: {
+    signal: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onStarted?: (server: RunningServer) => void;
+  } & StartOptions,
 ): Promise<void> {
   const { signal, env, cwd, onStarted, ...start } = options;
-  const loaded = flags.config ? await loadConfig(flags.config, { overrides: flags.set ?? [], env }) : undefined;
+  // Under `pnpm --filter api start` the script runs in apps/api; paths the user typed are relative to INIT_CWD.
+  const userCwd = cwd ?? process.env.INIT_CWD ?? process.cwd();
+  const loaded = flags.config
+    ? await loadConfig(resolve(userCwd, flags.config), { overrides: flags.set ?? [], env })
+    : undefined;
   const settings = resolveServeSettings({
     config: loaded?.config,
     configDir: loaded?.configDir,
     env,
-    cwd,
+    cwd: userCwd,
     flags: { bundle: flags.bundle, host: flags.host, port: flags.port },
   });
   if (signal.aborted) return;
@@ -43,6 +53,7 @@ export async function runServeCommand(
 /** `--port` parser shared by the CLIs. */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${value}: expected a whole number 0..65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port ${value}: expected a whole number 0..65535`);
   return port;
 }

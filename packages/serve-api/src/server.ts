@@ -17,7 +17,10 @@ export type StartOptions = Omit<BuildApiOptions, 'settings'>;
  * verify, load and warm up the bundle, then report ready. A model that fails to load stops the
  * server and rethrows (a BundleError names the bad file).
  */
-export async function startServer(settings: ServeSettings, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  settings: ServeSettings,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const ref = settings.bundle;
   if (!ref) {
     throw new UsageError('no model to serve', {
@@ -47,7 +50,10 @@ export async function startServer(settings: ServeSettings, options: StartOptions
     await app.close();
     throw error;
   }
-  app.log.info({ event: 'listening', url: address, docs: `${address}/docs` }, `plantid API ready on ${address}`);
+  app.log.info(
+    { event: 'listening', url: address, docs: `${address}/docs` },
+    `plantid API ready on ${address}`,
+  );
 
   return { url: address, api, close: () => app.close() };
 }

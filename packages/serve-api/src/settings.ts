@@ -156,12 +156,23 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
-    node = next && typeof next === 'object' ? (next as Record<string, unknown>) : (node[key] = {});
+    if (next && typeof next === 'object') {
+      node = next as Record<string, unknown>;
+    } else {
+      const created: Record<string, unknown> = {};
+      node[key] = created;
+      node = created;
+    }
   }
   node[path.at(-1)!] = value;
 }
 
-function validate(schema: typeof serveSchema | typeof engineSchema, input: unknown, section: string, env: NodeJS.ProcessEnv): unknown {
+function validate(
+  schema: typeof serveSchema | typeof engineSchema,
+  input: unknown,
+  section: string,
+  env: NodeJS.ProcessEnv,
+): unknown {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

@@ -4,7 +4,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedbackRecord } from '../src/index.js';
 import { asPng, jpegWithGps } from './fixtures/images.js';
-import { DirectPredictor, multipart, readPhotos, sameAnswer, startTestServer, type TestServer } from './helpers.js';
+import {
+  DirectPredictor,
+  multipart,
+  readPhotos,
+  sameAnswer,
+  startTestServer,
+  type TestServer,
+} from './helpers.js';
 
 interface PredictBody {
   id: string;
@@ -20,10 +27,18 @@ describe('the API on a real port', () => {
   const url = (path: string) => `${server.url}${path}`;
   const predict = async (image: Uint8Array, query = '') => {
     const response = await fetch(url(`/v1/predict${query}`), { method: 'POST', body: multipart({ image }) });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as PredictBody };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as PredictBody,
+    };
   };
   const feedback = (body: unknown) =>
-    fetch(url('/v1/feedback'), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    fetch(url('/v1/feedback'), {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -42,7 +57,8 @@ describe('the API on a real port', () => {
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.predictions).toHaveLength(3);
     expect(sameAnswer(body.predictions, await direct.predict(photos[0]!))).toBe(true);
-    for (const key of ['decodeMs', 'queueMs', 'inferMs', 'totalMs']) expect(body.timings[key]).toBeGreaterThanOrEqual(0);
+    for (const key of ['decodeMs', 'queueMs', 'inferMs', 'totalMs'])
+      expect(body.timings[key]).toBeGreaterThanOrEqual(0);
     expect(body.timings.totalMs).toBeGreaterThanOrEqual(body.timings.decodeMs!);
   });
 
@@ -50,11 +66,19 @@ describe('the API on a real port', () => {
     const viaForm = (await predict(photos[1]!)).body.predictions;
     const b64 = photos[1]!.toString('base64');
     for (const body of [{ image: b64 }, { image: `data:image/webp;base64,${b64}` }]) {
-      const r = await fetch(url('/v1/predict'), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const r = await fetch(url('/v1/predict'), {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(r.status).toBe(200);
       expect(((await r.json()) as PredictBody).predictions).toEqual(viaForm);
     }
-    const raw = await fetch(url('/v1/predict'), { method: 'POST', body: photos[1]!, headers: { 'content-type': 'image/webp' } });
+    const raw = await fetch(url('/v1/predict'), {
+      method: 'POST',
+      body: photos[1]!,
+      headers: { 'content-type': 'image/webp' },
+    });
     expect(((await raw.json()) as PredictBody).predictions).toEqual(viaForm);
   });
 
@@ -62,7 +86,10 @@ describe('the API on a real port', () => {
     expect((await predict(await asPng(photos[2]!), '?topK=5')).body.predictions).toHaveLength(5);
     expect((await predict(await jpegWithGps(photos[2]!), '?topK=1')).body.predictions).toHaveLength(1);
     const form = multipart({ topK: '2', image: photos[2]! });
-    expect(((await (await fetch(url('/v1/predict'), { method: 'POST', body: form })).json()) as PredictBody).predictions).toHaveLength(2);
+    expect(
+      ((await (await fetch(url('/v1/predict'), { method: 'POST', body: form })).json()) as PredictBody)
+        .predictions,
+    ).toHaveLength(2);
   });
 
   it('answers a batch per image, in order, with per-image errors for bad ones', async () => {
@@ -72,7 +99,13 @@ describe('the API on a real port', () => {
     form.append('image', new Blob([photos[3]!]), 'c.webp');
     const response = await fetch(url('/v1/predict/batch?topK=2'), { method: 'POST', body: form });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { results: (Partial<PredictBody> & { index: number; filename: string; error?: { statusCode: number; code: string } })[] };
+    const body = (await response.json()) as {
+      results: (Partial<PredictBody> & {
+        index: number;
+        filename: string;
+        error?: { statusCode: number; code: string };
+      })[];
+    };
     expect(body.results.map((r) => r.index)).toEqual([0, 1, 2]);
     expect(body.results[1]!.error).toMatchObject({ statusCode: 415, code: 'IMAGE_UNSUPPORTED_TYPE' });
     expect(sameAnswer(body.results[0]!.predictions!, await direct.predict(photos[0]!, 2))).toBe(true);
@@ -101,9 +134,17 @@ describe('the API on a real port', () => {
     expect((await sharp(withGps).metadata()).exif).toBeDefined();
 
     const first = (await predict(withGps)).body;
-    const noConsent = await feedback({ predictionId: first.id, label: first.predictions[0]!.label, consent: false });
+    const noConsent = await feedback({
+      predictionId: first.id,
+      label: first.predictions[0]!.label,
+      consent: false,
+    });
     expect(noConsent.status).toBe(201);
-    expect(await noConsent.json()).toMatchObject({ correct: true, imageStored: false, locationStored: false });
+    expect(await noConsent.json()).toMatchObject({
+      correct: true,
+      imageStored: false,
+      locationStored: false,
+    });
 
     const second = (await predict(withGps)).body;
     const rightLabel = second.predictions[1]!.label;
@@ -117,8 +158,20 @@ describe('the API on a real port', () => {
       .map((l) => JSON.parse(l) as FeedbackRecord);
     const a = records.find((r) => r.predictionId === first.id)!;
     const b = records.find((r) => r.predictionId === second.id)!;
-    expect(a).toMatchObject({ consent: false, image: null, imageSha256: null, location: null, correct: true });
-    expect(b).toMatchObject({ consent: true, label: rightLabel, correct: false, location, model: { name: 'leaf-test', version: '1' } });
+    expect(a).toMatchObject({
+      consent: false,
+      image: null,
+      imageSha256: null,
+      location: null,
+      correct: true,
+    });
+    expect(b).toMatchObject({
+      consent: true,
+      label: rightLabel,
+      correct: false,
+      location,
+      model: { name: 'leaf-test', version: '1' },
+    });
     const stored = await readFile(join(server.settings.feedbackDir, b.image!));
     const meta = await sharp(stored).metadata();
     expect(meta.exif).toBeUndefined();
@@ -135,7 +188,10 @@ describe('the API on a real port', () => {
   });
 
   it('reports health, readiness and the model', async () => {
-    expect(await (await fetch(url('/healthz'))).json()).toEqual({ status: 'ok', model: { name: 'leaf-test', version: '1' } });
+    expect(await (await fetch(url('/healthz'))).json()).toEqual({
+      status: 'ok',
+      model: { name: 'leaf-test', version: '1' },
+    });
     expect((await fetch(url('/readyz'))).status).toBe(200);
     const models = (await (await fetch(url('/v1/models'))).json()) as { models: Record<string, unknown>[] };
     expect(models.models[0]).toMatchObject({
@@ -152,7 +208,9 @@ describe('the API on a real port', () => {
 
   it('exposes Prometheus metrics for requests, latency, inference, batch sizes, labels and the model', async () => {
     const text = await (await fetch(url('/metrics'))).text();
-    expect(text).toMatch(/plantid_http_requests_total\{route="\/v1\/predict",method="POST",status="200"\} \d+/);
+    expect(text).toMatch(
+      /plantid_http_requests_total\{route="\/v1\/predict",method="POST",status="200"\} \d+/,
+    );
     expect(text).toContain('plantid_http_request_duration_seconds_bucket');
     expect(text).toMatch(/plantid_inference_duration_seconds_count [1-9]/);
     expect(text).toMatch(/plantid_batch_size_bucket\{le="1"\} [1-9]/);
@@ -165,12 +223,28 @@ describe('the API on a real port', () => {
   it('publishes an OpenAPI document generated from the route schemas, with the privacy terms, and Swagger UI', async () => {
     const doc = (await (await fetch(url('/openapi.json'))).json()) as {
       info: { description: string };
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; description?: string }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, unknown> }; description?: string }>
+      >;
     };
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/readyz', '/v1/admin/reload', '/v1/feedback', '/v1/models', '/v1/predict', '/v1/predict/batch'].sort(),
+      [
+        '/healthz',
+        '/metrics',
+        '/readyz',
+        '/v1/admin/reload',
+        '/v1/feedback',
+        '/v1/models',
+        '/v1/predict',
+        '/v1/predict/batch',
+      ].sort(),
     );
-    expect(Object.keys(doc.paths['/v1/predict']!.post!.requestBody!.content).sort()).toEqual(['application/json', 'image/*', 'multipart/form-data']);
+    expect(Object.keys(doc.paths['/v1/predict']!.post!.requestBody!.content).sort()).toEqual([
+      'application/json',
+      'image/*',
+      'multipart/form-data',
+    ]);
     expect(doc.info.description).toMatch(/only when\s+feedback is sent with `consent: true`/);
     expect(doc.paths['/v1/feedback']!.post!.description).toContain('never read from the photo');
     const docs = await fetch(url('/docs'), { redirect: 'follow' });

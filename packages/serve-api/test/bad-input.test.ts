@@ -12,13 +12,16 @@ interface Case {
 describe('bad input gets a clear 4xx, never a 5xx (real HTTP)', () => {
   let server: TestServer;
   let photo: Buffer;
-  const post = (path: string, init: RequestInit) => fetch(`${server.url}${path}`, { method: 'POST', ...init });
-  const form = (fields: Record<string, Uint8Array | string>, filename?: string) => post('/v1/predict', { body: multipart(fields, filename) });
-  const json = (path: string, body: unknown) => post(path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const post = (path: string, init: RequestInit) =>
+    fetch(`${server.url}${path}`, { method: 'POST', ...init });
+  const form = (fields: Record<string, Uint8Array | string>, filename?: string) =>
+    post('/v1/predict', { body: multipart(fields, filename) });
+  const json = (path: string, body: unknown) =>
+    post(path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
   beforeAll(async () => {
     server = await startTestServer({ maxUploadBytes: 1024 * 1024 });
-    [photo] = await readPhotos([server.bundle.heldOut[0]![0]!]);
+    photo = (await readPhotos([server.bundle.heldOut[0]![0]!]))[0]!;
   });
   afterAll(() => server?.close());
 
@@ -29,36 +32,130 @@ describe('bad input gets a clear 4xx, never a 5xx (real HTTP)', () => {
   };
 
   const cases: Case[] = [
-    { name: 'multipart without an image field', status: 400, code: 'IMAGE_MISSING', request: () => form({ topK: '3' }) },
-    { name: 'image sent in the wrong field', status: 400, code: 'IMAGE_MISSING', request: () => form({ photo: new Uint8Array([0xff, 0xd8, 0xff]) }) },
-    { name: 'JSON without "image"', status: 400, code: 'INVALID_FIELD', request: () => json('/v1/predict', { picture: 'abc' }) },
-    { name: 'empty JSON body', status: 400, code: 'IMAGE_MISSING', request: () => post('/v1/predict', { body: '', headers: { 'content-type': 'application/json' } }) },
-    { name: '0-byte file', status: 400, code: 'IMAGE_EMPTY', request: () => form({ image: new Uint8Array(0) }) },
-    { name: '0-byte base64', status: 400, code: 'IMAGE_EMPTY', request: () => json('/v1/predict', { image: '' }) },
-    { name: 'text bytes named leaf.jpg', status: 415, code: 'IMAGE_UNSUPPORTED_TYPE', request: () => form({ image: notAnImage }, 'leaf.jpg') },
-    { name: 'truncated JPEG', status: 400, code: 'IMAGE_UNDECODABLE', request: async () => form({ image: await truncatedJpeg(photo) }) },
-    { name: 'HEIC photo', status: 415, code: 'IMAGE_UNSUPPORTED_TYPE', request: () => form({ image: heicFile() }, 'IMG_0001.HEIC') },
+    {
+      name: 'multipart without an image field',
+      status: 400,
+      code: 'IMAGE_MISSING',
+      request: () => form({ topK: '3' }),
+    },
+    {
+      name: 'image sent in the wrong field',
+      status: 400,
+      code: 'IMAGE_MISSING',
+      request: () => form({ photo: new Uint8Array([0xff, 0xd8, 0xff]) }),
+    },
+    {
+      name: 'JSON without "image"',
+      status: 400,
+      code: 'INVALID_FIELD',
+      request: () => json('/v1/predict', { picture: 'abc' }),
+    },
+    {
+      name: 'empty JSON body',
+      status: 400,
+      code: 'IMAGE_MISSING',
+      request: () => post('/v1/predict', { body: '', headers: { 'content-type': 'application/json' } }),
+    },
+    {
+      name: '0-byte file',
+      status: 400,
+      code: 'IMAGE_EMPTY',
+      request: () => form({ image: new Uint8Array(0) }),
+    },
+    {
+      name: '0-byte base64',
+      status: 400,
+      code: 'IMAGE_EMPTY',
+      request: () => json('/v1/predict', { image: '' }),
+    },
+    {
+      name: 'text bytes named leaf.jpg',
+      status: 415,
+      code: 'IMAGE_UNSUPPORTED_TYPE',
+      request: () => form({ image: notAnImage }, 'leaf.jpg'),
+    },
+    {
+      name: 'truncated JPEG',
+      status: 400,
+      code: 'IMAGE_UNDECODABLE',
+      request: async () => form({ image: await truncatedJpeg(photo) }),
+    },
+    {
+      name: 'HEIC photo',
+      status: 415,
+      code: 'IMAGE_UNSUPPORTED_TYPE',
+      request: () => form({ image: heicFile() }, 'IMG_0001.HEIC'),
+    },
     {
       name: 'SVG named .png',
       status: 415,
       code: 'IMAGE_UNSUPPORTED_TYPE',
-      request: () => form({ image: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="99999" height="99999"/>') }, 'leaf.png'),
+      request: () =>
+        form(
+          { image: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="99999" height="99999"/>') },
+          'leaf.png',
+        ),
     },
-    { name: 'multipart file over maxUploadMB', status: 413, code: 'IMAGE_TOO_LARGE', request: () => form({ image: overLimit() }) },
-    { name: 'base64 JSON body over the limit', status: 413, code: 'BODY_TOO_LARGE', request: () => json('/v1/predict', { image: overLimit().toString('base64') }) },
+    {
+      name: 'multipart file over maxUploadMB',
+      status: 413,
+      code: 'IMAGE_TOO_LARGE',
+      request: () => form({ image: overLimit() }),
+    },
+    {
+      name: 'base64 JSON body over the limit',
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+      request: () => json('/v1/predict', { image: overLimit().toString('base64') }),
+    },
     {
       name: 'raw image/jpeg body over the limit',
       status: 413,
       code: 'BODY_TOO_LARGE',
       request: () => post('/v1/predict', { body: overLimit(), headers: { 'content-type': 'image/jpeg' } }),
     },
-    { name: '30000×30000 PNG (decompression bomb)', status: 413, code: 'IMAGE_TOO_MANY_PIXELS', request: async () => form({ image: await pngBomb() }, 'bomb.png') },
-    { name: 'topK=0', status: 400, code: 'INVALID_FIELD', request: () => post('/v1/predict?topK=0', { body: multipart({ image: photo }) }) },
-    { name: 'topK above the class count', status: 400, code: 'TOPK_OUT_OF_RANGE', request: () => post('/v1/predict?topK=6', { body: multipart({ image: photo }) }) },
-    { name: 'topK not a number', status: 400, code: 'INVALID_FIELD', request: () => post('/v1/predict?topK=many', { body: multipart({ image: photo }) }) },
-    { name: 'topK in a multipart field out of range', status: 400, code: 'TOPK_OUT_OF_RANGE', request: () => form({ topK: '99', image: photo }) },
-    { name: 'invalid base64', status: 400, code: 'IMAGE_NOT_BASE64', request: () => json('/v1/predict', { image: 'not base64 at all!' }) },
-    { name: 'two images on /v1/predict', status: 400, code: 'TOO_MANY_IMAGES', request: () => post('/v1/predict', { body: twoImages(photo) }) },
+    {
+      name: '30000×30000 PNG (decompression bomb)',
+      status: 413,
+      code: 'IMAGE_TOO_MANY_PIXELS',
+      request: async () => form({ image: await pngBomb() }, 'bomb.png'),
+    },
+    {
+      name: 'topK=0',
+      status: 400,
+      code: 'INVALID_FIELD',
+      request: () => post('/v1/predict?topK=0', { body: multipart({ image: photo }) }),
+    },
+    {
+      name: 'topK above the class count',
+      status: 400,
+      code: 'TOPK_OUT_OF_RANGE',
+      request: () => post('/v1/predict?topK=6', { body: multipart({ image: photo }) }),
+    },
+    {
+      name: 'topK not a number',
+      status: 400,
+      code: 'INVALID_FIELD',
+      request: () => post('/v1/predict?topK=many', { body: multipart({ image: photo }) }),
+    },
+    {
+      name: 'topK in a multipart field out of range',
+      status: 400,
+      code: 'TOPK_OUT_OF_RANGE',
+      request: () => form({ topK: '99', image: photo }),
+    },
+    {
+      name: 'invalid base64',
+      status: 400,
+      code: 'IMAGE_NOT_BASE64',
+      request: () => json('/v1/predict', { image: 'not base64 at all!' }),
+    },
+    {
+      name: 'two images on /v1/predict',
+      status: 400,
+      code: 'TOO_MANY_IMAGES',
+      request: () => post('/v1/predict', { body: twoImages(photo) }),
+    },
     {
       name: 'malformed multipart body',
       status: 400,
@@ -69,10 +166,30 @@ describe('bad input gets a clear 4xx, never a 5xx (real HTTP)', () => {
           headers: { 'content-type': 'multipart/form-data; boundary=XYZ' },
         }),
     },
-    { name: 'text/plain body', status: 415, code: 'UNSUPPORTED_CONTENT_TYPE', request: () => post('/v1/predict', { body: 'hello', headers: { 'content-type': 'text/plain' } }) },
-    { name: 'unknown route', status: 404, code: 'NOT_FOUND', request: () => fetch(`${server.url}/v1/predictions`) },
-    { name: 'feedback for an unknown prediction', status: 404, code: 'PREDICTION_NOT_FOUND', request: () => json('/v1/feedback', { predictionId: crypto.randomUUID(), label: 'x', consent: false }) },
-    { name: 'feedback without consent field', status: 400, code: 'INVALID_FIELD', request: () => json('/v1/feedback', { predictionId: crypto.randomUUID(), label: 'x' }) },
+    {
+      name: 'text/plain body',
+      status: 415,
+      code: 'UNSUPPORTED_CONTENT_TYPE',
+      request: () => post('/v1/predict', { body: 'hello', headers: { 'content-type': 'text/plain' } }),
+    },
+    {
+      name: 'unknown route',
+      status: 404,
+      code: 'NOT_FOUND',
+      request: () => fetch(`${server.url}/v1/predictions`),
+    },
+    {
+      name: 'feedback for an unknown prediction',
+      status: 404,
+      code: 'PREDICTION_NOT_FOUND',
+      request: () => json('/v1/feedback', { predictionId: crypto.randomUUID(), label: 'x', consent: false }),
+    },
+    {
+      name: 'feedback without consent field',
+      status: 400,
+      code: 'INVALID_FIELD',
+      request: () => json('/v1/feedback', { predictionId: crypto.randomUUID(), label: 'x' }),
+    },
   ];
 
   it.each(cases)('$name → $status $code', async ({ status, code, request }) => {

@@ -30,7 +30,8 @@ export async function startTestServer(overrides: Partial<ServeSettings> = {}): P
   const logs: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n'))
+        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -47,13 +48,20 @@ export class DirectPredictor {
 
   static async open(dir: string): Promise<DirectPredictor> {
     const bundle = await readBundle(dir);
-    return new DirectPredictor(await createEngine({ kind: 'onnx', model: bundle.modelPath('fp32'), warmUp: false }), bundle);
+    return new DirectPredictor(
+      await createEngine({ kind: 'onnx', model: bundle.modelPath('fp32'), warmUp: false }),
+      bundle,
+    );
   }
 
   async predict(bytes: Uint8Array, k = 3): Promise<Prediction[]> {
     const tensor = await preprocessImage(bytes, this.bundle.preprocess);
     const probs = await this.engine.predict(tensor, 1);
-    return topK(calibrate(probs, this.bundle.temperature === 1 ? null : this.bundle.temperature), this.bundle.labels, k);
+    return topK(
+      calibrate(probs, this.bundle.temperature === 1 ? null : this.bundle.temperature),
+      this.bundle.labels,
+      k,
+    );
   }
 
   dispose(): Promise<void> {
@@ -90,5 +98,8 @@ export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number):
 
 /** Predictions from two paths agree: same labels in the same order, confidences within float noise of batching. */
 export function sameAnswer(a: Prediction[], b: Prediction[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.label === b[i]!.label && Math.abs(p.confidence - b[i]!.confidence) < 1e-4);
+  return (
+    a.length === b.length &&
+    a.every((p, i) => p.label === b[i]!.label && Math.abs(p.confidence - b[i]!.confidence) < 1e-4)
+  );
 }

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { readBundle, writeBundle } from '@plantid/export';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heicFile, notAnImage, truncatedJpeg } from './fixtures/images.js';
-import { DirectPredictor, multipart, pool, readPhotos, sameAnswer, startTestServer, type TestServer } from './helpers.js';
+import {
+  DirectPredictor,
+  multipart,
+  pool,
+  readPhotos,
+  sameAnswer,
+  startTestServer,
+  type TestServer,
+} from './helpers.js';
 
 type Prediction = { label: string; name: string; confidence: number };
 
@@ -32,7 +40,7 @@ describe('200 requests at concurrency 16, good and bad mixed', () => {
       { bytes: heicFile(), status: 415 },
     ];
     const expected = await Promise.all(good.map((g) => direct.predict(g)));
-    const jobs = [
+    const jobs: { bytes: Uint8Array; status: number; expected?: Prediction[] }[] = [
       ...good.map((bytes, i) => ({ bytes, status: 200, expected: expected[i] })),
       ...Array.from({ length: 50 }, (_, i) => bad[i % bad.length]!),
     ];
@@ -41,7 +49,10 @@ describe('200 requests at concurrency 16, good and bad mixed', () => {
 
     const results = await pool(
       jobs.map((job) => async () => {
-        const response = await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart({ image: job.bytes }) });
+        const response = await fetch(`${server.url}/v1/predict`, {
+          method: 'POST',
+          body: multipart({ image: job.bytes }),
+        });
         const body = (await response.json()) as { predictions?: Prediction[] };
         return { job, status: response.status, body };
       }),
@@ -50,7 +61,9 @@ describe('200 requests at concurrency 16, good and bad mixed', () => {
     expect(results).toHaveLength(200);
     expect(results.filter((r) => r.status >= 500)).toEqual([]);
     for (const r of results) expect(r.status).toBe(r.job.status);
-    const wrong = results.filter((r) => r.status === 200 && !sameAnswer(r.body.predictions!, (r.job as { expected: Prediction[] }).expected));
+    const wrong = results.filter(
+      (r) => r.status === 200 && !sameAnswer(r.body.predictions!, r.job.expected!),
+    );
     expect(wrong).toEqual([]);
     // Concurrency really produced batches larger than one.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -69,7 +82,9 @@ function hash(bytes: Uint8Array): number {
 describe('graceful shutdown', () => {
   it('finishes requests in flight, then refuses new connections', async () => {
     const server = await startTestServer();
-    const photos = await readPhotos(server.bundle.heldOut.map((l) => l[0]!).concat(server.bundle.heldOut.map((l) => l[1]!)));
+    const photos = await readPhotos(
+      server.bundle.heldOut.map((l) => l[0]!).concat(server.bundle.heldOut.map((l) => l[1]!)),
+    );
     const form = new FormData();
     for (const p of photos) form.append('image', new Blob([p]), 'p.webp');
     const inFlight = fetch(`${server.url}/v1/predict/batch`, { method: 'POST', body: form });
@@ -116,7 +131,7 @@ describe('admin reload', () => {
     await cp(join(registry, 'leaf-test', '2'), join(registry, 'leaf-test', '3'), { recursive: true });
     const damaged = join(registry, 'leaf-test', '3', 'model.onnx');
     const bytes = await readFile(damaged);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     await writeFile(damaged, bytes);
     server = await startTestServer({ adminToken: TOKEN, registryDir: registry, bundle: 'leaf-test@1' });
   });
@@ -132,27 +147,39 @@ describe('admin reload', () => {
   it('keeps the old model when the new one fails verification', async () => {
     const response = await reload('leaf-test@3', TOKEN);
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { message: string }).message).toMatch(/still serving the previous model.*model\.onnx.*sha256/);
+    expect(((await response.json()) as { message: string }).message).toMatch(
+      /still serving the previous model.*model\.onnx.*sha256/,
+    );
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ model: { version: '1' } });
   });
 
   it('swaps to a new version while requests keep being answered', async () => {
     const photo = (await readPhotos([server.bundle.heldOut[0]![0]!]))[0]!;
     const traffic = Array.from({ length: 24 }, () =>
-      fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart({ image: photo }) }).then(async (r) => ({
-        status: r.status,
-        version: ((await r.json()) as { model: { version: string } }).model.version,
-      })),
+      fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart({ image: photo }) }).then(
+        async (r) => ({
+          status: r.status,
+          version: ((await r.json()) as { model: { version: string } }).model.version,
+        }),
+      ),
     );
     const response = await reload('leaf-test@2', TOKEN);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ previous: { version: '1' }, current: { name: 'leaf-test', version: '2' } });
+    expect(await response.json()).toMatchObject({
+      previous: { version: '1' },
+      current: { name: 'leaf-test', version: '2' },
+    });
     const answered = await Promise.all(traffic);
     expect(answered.every((a) => a.status === 200)).toBe(true);
     expect(new Set(answered.map((a) => a.version)).size).toBeGreaterThanOrEqual(1);
-    const after = await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart({ image: photo }) });
+    const after = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      body: multipart({ image: photo }),
+    });
     expect(((await after.json()) as { model: { version: string } }).model.version).toBe('2');
-    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('plantid_model_info{name="leaf-test",version="2"');
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain(
+      'plantid_model_info{name="leaf-test",version="2"',
+    );
   });
 });
 
@@ -160,7 +187,11 @@ describe('admin routes without a configured token', () => {
   it('are off (403) rather than open', async () => {
     const server = await startTestServer();
     try {
-      const response = await fetch(`${server.url}/v1/admin/reload`, { method: 'POST', body: JSON.stringify({ bundle: 'x' }), headers: { 'content-type': 'application/json', authorization: 'Bearer anything-at-all-123' } });
+      const response = await fetch(`${server.url}/v1/admin/reload`, {
+        method: 'POST',
+        body: JSON.stringify({ bundle: 'x' }),
+        headers: { 'content-type': 'application/json', authorization: 'Bearer anything-at-all-123' },
+      });
       expect(response.status).toBe(403);
       expect(await response.json()).toMatchObject({ code: 'ADMIN_DISABLED' });
     } finally {

@@ -1,8 +1,8 @@
 import type { PlantidError } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
 import { MicroBatcher } from '../src/batcher.js';
-import { calibrate, topK } from '../src/predictions.js';
 import { PredictionMemory, type RememberedPrediction } from '../src/prediction-memory.js';
+import { calibrate, topK } from '../src/predictions.js';
 import { resolveServeSettings } from '../src/settings.js';
 import { sniffImageFormat } from '../src/sniff.js';
 
@@ -16,7 +16,9 @@ describe('sniffImageFormat', () => {
     expect(sniffImageFormat(ascii('RIFF\x10\x00\x00\x00WEBPVP8 '))).toBe('webp');
     expect(sniffImageFormat(ascii('GIF89a\x01\x00'))).toBe('gif');
     expect(sniffImageFormat(bytes(0x49, 0x49, 0x2a, 0x00, 8, 0))).toBe('tiff');
-    expect(sniffImageFormat(ascii('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>'))).toBe('svg');
+    expect(sniffImageFormat(ascii('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>'))).toBe(
+      'svg',
+    );
     expect(sniffImageFormat(ascii('%PDF-1.7'))).toBe('pdf');
     expect(sniffImageFormat(ascii('hello, I am a text file named leaf.jpg'))).toBeNull();
     expect(sniffImageFormat(new Uint8Array(0))).toBeNull();
@@ -157,11 +159,23 @@ describe('PredictionMemory', () => {
 describe('resolveServeSettings', () => {
   it('reads defaults, then config, then environment, then flags', () => {
     const defaults = resolveServeSettings({ env: {}, cwd: '/srv' });
-    expect(defaults).toMatchObject({ host: '127.0.0.1', port: 8080, topK: 3, engine: 'onnx', corsOrigins: [], adminToken: undefined });
+    expect(defaults).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      topK: 3,
+      engine: 'onnx',
+      corsOrigins: [],
+      adminToken: undefined,
+    });
     expect(defaults.registryDir).toBe('/srv/models');
     expect(defaults.feedbackDir).toBe('/srv/feedback');
 
-    const env = { PLANTID_PORT: '9000', PLANTID_CORS_ORIGINS: 'https://a.example, https://b.example', PLANTID_THREADS: '1', PLANTID_MAX_UPLOAD_MB: '2' };
+    const env = {
+      PLANTID_PORT: '9000',
+      PLANTID_CORS_ORIGINS: 'https://a.example, https://b.example',
+      PLANTID_THREADS: '1',
+      PLANTID_MAX_UPLOAD_MB: '2',
+    };
     const s = resolveServeSettings({ env, cwd: '/srv', flags: { port: 9100, bundle: 'leaf@production' } });
     expect(s.port).toBe(9100);
     expect(s.corsOrigins).toEqual(['https://a.example', 'https://b.example']);

@@ -22,7 +22,15 @@ describe('the web page in headless Chromium (phone-sized)', () => {
     server = await startTestServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -31,7 +39,12 @@ describe('the web page in headless Chromium (phone-sized)', () => {
   });
 
   it('uploads a real photo, shows three predictions with bars, and sends feedback with consent to the store', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
@@ -48,16 +61,17 @@ describe('the web page in headless Chromium (phone-sized)', () => {
     await page.waitForSelector('#predictions li.prediction:nth-child(3)');
     const rows = await page.$$eval('#predictions li.prediction', (items) =>
       items.map((li) => ({
-        label: (li as HTMLElement).dataset.label,
+        label: li.getAttribute('data-label'),
         name: li.querySelector('.name')?.textContent,
         pct: li.querySelector('.pct')?.textContent,
-        bar: (li.querySelector('.bar > span') as HTMLElement).style.width,
+        bar:
+          /width:\s*([\d.]+%)/.exec(li.querySelector('.bar > span')?.getAttribute('style') ?? '')?.[1] ?? '',
       })),
     );
     expect(rows).toHaveLength(3);
     for (const row of rows) {
       expect(row.pct).toMatch(/^\d+\.\d%$/);
-      expect(row.bar).toBe(row.pct);
+      expect(Number.parseFloat(row.bar)).toBeCloseTo(Number.parseFloat(row.pct!), 1);
     }
     expect(await page.isVisible('#preview-img')).toBe(true);
     await mkdir(SCREENSHOT_DIR, { recursive: true });
@@ -66,14 +80,18 @@ describe('the web page in headless Chromium (phone-sized)', () => {
     // "Wrong" → pick the right species → consent → send.
     expect(await page.isDisabled('#send')).toBe(true);
     await page.click('#wrong');
-    const options = await page.$$eval('#species option', (o) => o.map((x) => (x as HTMLOptionElement).value).filter(Boolean));
+    const options = await page.$$eval('#species option', (o) =>
+      o.map((x) => x.getAttribute('value')).filter((v): v is string => Boolean(v)),
+    );
     expect(options).toHaveLength(4);
     expect(options).not.toContain(rows[0]!.label);
     const right = options[0]!;
     await page.selectOption('#species', right);
     await page.check('#consent');
     await page.click('#send');
-    await expect.poll(() => page.textContent('#status')).toMatch(/Thank you! Your photo and answer were saved/);
+    await expect
+      .poll(() => page.textContent('#feedback-status'))
+      .toMatch(/Thank you! Your photo and answer were saved/);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'web-phone-feedback.png'), fullPage: true });
 
     const records = (await readFile(join(server.settings.feedbackDir, 'feedback.jsonl'), 'utf8'))
@@ -81,20 +99,30 @@ describe('the web page in headless Chromium (phone-sized)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as FeedbackRecord);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ label: right, consent: true, correct: false, location: null, predicted: { label: rows[0]!.label } });
+    expect(records[0]).toMatchObject({
+      label: right,
+      consent: true,
+      correct: false,
+      location: null,
+      predicted: { label: rows[0]!.label },
+    });
     const stored = await readFile(join(server.settings.feedbackDir, records[0]!.image!));
     expect((await sharp(stored).metadata()).exif).toBeUndefined();
     expect(problems).toEqual([]);
 
     // The page fits a phone: nothing wider than the viewport.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await context.close();
   });
 
   it('shows the API error when the file is not a photo', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(server.url);
-    await page.setInputFiles('#photo', { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('just some text, not a photo at all') });
+    await page.setInputFiles('#photo', {
+      name: 'notes.jpg',
+      mimeType: 'image/jpeg',
+      buffer: Buffer.from('just some text, not a photo at all'),
+    });
     await expect.poll(() => page.textContent('#status')).toMatch(/not an image/);
     expect(await page.getAttribute('#status', 'class')).toContain('error');
     expect(await page.isHidden('#results')).toBe(true);

@@ -33,6 +33,7 @@ const ui = {
   preview: $<HTMLElement>('preview'),
   previewImg: $<HTMLImageElement>('preview-img'),
   status: $<HTMLParagraphElement>('status'),
+  feedbackStatus: $<HTMLParagraphElement>('feedback-status'),
   results: $<HTMLElement>('results'),
   predictions: $<HTMLOListElement>('predictions'),
   feedback: $<HTMLElement>('feedback'),
@@ -49,10 +50,12 @@ let current: PredictResponse | null = null;
 let verdict: 'correct' | 'wrong' | null = null;
 let previewUrl: string | null = null;
 
-function say(text: string, isError = false): void {
-  ui.status.textContent = text;
-  ui.status.classList.toggle('error', isError);
+function say(text: string, isError = false, where: HTMLElement = ui.status): void {
+  where.textContent = text;
+  where.classList.toggle('error', isError);
 }
+
+const sayNearSend = (text: string, isError = false) => say(text, isError, ui.feedbackStatus);
 
 async function errorMessage(response: Response): Promise<string> {
   try {
@@ -91,6 +94,7 @@ function resetFeedback(): void {
   ui.consent.disabled = false;
   ui.send.disabled = true;
   ui.send.textContent = 'Send feedback';
+  say('', false, ui.feedbackStatus);
 }
 
 function showPredictions(result: PredictResponse): void {
@@ -178,7 +182,7 @@ async function sendFeedback(): Promise<void> {
   const label = chosenLabel();
   if (!current || !label) return;
   ui.send.disabled = true;
-  say('Sending…');
+  sayNearSend('Sending…');
   try {
     const response = await fetch('/v1/feedback', {
       method: 'POST',
@@ -186,18 +190,22 @@ async function sendFeedback(): Promise<void> {
       body: JSON.stringify({ predictionId: current.id, label, consent: ui.consent.checked }),
     });
     if (!response.ok) {
-      say(await errorMessage(response), true);
+      sayNearSend(await errorMessage(response), true);
       ui.send.disabled = false;
       return;
     }
     const body = (await response.json()) as { imageStored: boolean };
-    say(body.imageStored ? 'Thank you! Your photo and answer were saved for the next training run.' : 'Thank you! Your answer was saved (the photo was not kept).');
+    sayNearSend(
+      body.imageStored
+        ? 'Thank you! Your photo and answer were saved for the next training run.'
+        : 'Thank you! Your answer was saved (the photo was not kept).',
+    );
     ui.send.textContent = 'Sent';
     ui.correct.disabled = true;
     ui.wrong.disabled = true;
     ui.consent.disabled = true;
   } catch (error) {
-    say(`Network error: ${(error as Error).message}`, true);
+    sayNearSend(`Network error: ${(error as Error).message}`, true);
     ui.send.disabled = false;
   }
 }

@@ -47,7 +47,11 @@ export async function createTracker(config: TrackingConfig, context: TrackerCont
     return new LocalRunTracker(inner, config.uri);
   }
   const client = new MlflowClient({ uri: config.uri, retries: config.retries, timeoutMs: config.timeoutMs });
-  const quick = new MlflowClient({ uri: config.uri, retries: 0, timeoutMs: Math.min(config.timeoutMs, 10_000) });
+  const quick = new MlflowClient({
+    uri: config.uri,
+    retries: 0,
+    timeoutMs: Math.min(config.timeoutMs, 10_000),
+  });
   const tracker = new MlflowRunTracker(store, client, quick, config.experiment, log);
   const inner = await new StoreTracker(run, log, () => tracker.kick()).init();
   tracker.attach(inner);
@@ -72,16 +76,26 @@ export interface SyncStoreOptions {
 /** `pipeline runs sync --to <uri>`: replays every local run to an MLflow server; a second call creates nothing new. */
 export async function syncStore(options: SyncStoreOptions): Promise<RunSyncResult[]> {
   if (!isMlflowUri(options.to)) {
-    throw new UsageError(`cannot sync to ${options.to}`, { where: '--to', hint: 'give an MLflow server as http(s)://host:port' });
+    throw new UsageError(`cannot sync to ${options.to}`, {
+      where: '--to',
+      hint: 'give an MLflow server as http(s)://host:port',
+    });
   }
   const store = new LocalStore(options.storeDir);
   const ids = options.runIds ?? (await store.listRunIds());
   for (const id of ids) {
     if (!(await store.hasRun(id))) {
-      throw new UsageError(`no run "${id}" in ${options.storeDir}`, { where: '--run', hint: 'see `pipeline runs list`' });
+      throw new UsageError(`no run "${id}" in ${options.storeDir}`, {
+        where: '--run',
+        hint: 'see `pipeline runs list`',
+      });
     }
   }
-  const client = new MlflowClient({ uri: options.to, retries: options.retries ?? 4, timeoutMs: options.timeoutMs ?? 30_000 });
+  const client = new MlflowClient({
+    uri: options.to,
+    retries: options.retries ?? 4,
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
   const results: RunSyncResult[] = [];
   for (const id of ids) {
     try {

@@ -125,7 +125,10 @@ export class LocalStore {
     try {
       info = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunInfo;
     } catch {
-      throw new UsageError(`no run "${runId}" in ${this.dir}`, { where: 'tracking', hint: 'see `pipeline runs list`' });
+      throw new UsageError(`no run "${runId}" in ${this.dir}`, {
+        where: 'tracking',
+        hint: 'see `pipeline runs list`',
+      });
     }
     const record: RunRecord = {
       info,
@@ -152,7 +155,8 @@ export class LocalStore {
           break;
         case 'metrics':
           for (const m of event.metrics) {
-            (record.metrics[m.key] ??= []).push(m);
+            record.metrics[m.key] ??= [];
+            record.metrics[m.key]!.push(m);
             record.latest[m.key] = decodeMetricValue(m.value);
           }
           break;
@@ -259,7 +263,9 @@ export function normaliseArtifactPath(path: string, fallback: string): string {
     .split('/')
     .filter((p) => p && p !== '.');
   if (parts.length === 0 || parts.some((p) => p === '..')) {
-    throw new UsageError(`artefact path "${path}" must be relative and stay inside the run`, { where: 'tracking' });
+    throw new UsageError(`artefact path "${path}" must be relative and stay inside the run`, {
+      where: 'tracking',
+    });
   }
   return parts.join('/');
 }

@@ -82,7 +82,12 @@ export class MlflowClient {
   }
 
   /** One request with retries; `path` is below the server root (e.g. `/api/2.0/mlflow/runs/get`). */
-  async fetch(method: string, path: string, body?: unknown, query?: Record<string, string>): Promise<unknown> {
+  async fetch(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Record<string, string>,
+  ): Promise<unknown> {
     const url = new URL(this.base + path);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     const isBytes = body instanceof Uint8Array;
@@ -90,18 +95,26 @@ export class MlflowClient {
       method,
       headers: {
         ...this.headers,
-        ...(body === undefined ? {} : { 'Content-Type': isBytes ? 'application/octet-stream' : 'application/json' }),
+        ...(body === undefined
+          ? {}
+          : { 'Content-Type': isBytes ? 'application/octet-stream' : 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: isBytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { body: isBytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
     };
     let lastError: MlflowError | undefined;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (attempt > 0) await sleep(Math.min(8000, this.backoffMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
+      if (attempt > 0)
+        await sleep(Math.min(8000, this.backoffMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
       let response: Response;
       try {
         response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
       } catch (error) {
-        const reason = (error as Error).name === 'TimeoutError' ? `no answer in ${this.timeoutMs} ms` : describeNetworkError(error);
+        const reason =
+          (error as Error).name === 'TimeoutError'
+            ? `no answer in ${this.timeoutMs} ms`
+            : describeNetworkError(error);
         lastError = new MlflowError(`${method} ${url.pathname}: ${reason}`, 0, 'NETWORK');
         continue;
       }
@@ -120,7 +133,8 @@ export class MlflowClient {
 
   private api<T>(method: 'GET' | 'POST', endpoint: string, body?: Record<string, unknown>): Promise<T> {
     const path = `/api/2.0/mlflow/${endpoint}`;
-    if (method === 'GET') return this.fetch('GET', path, undefined, body as Record<string, string>) as Promise<T>;
+    if (method === 'GET')
+      return this.fetch('GET', path, undefined, body as Record<string, string>) as Promise<T>;
     return this.fetch('POST', path, body ?? {}) as Promise<T>;
   }
 
@@ -135,9 +149,13 @@ export class MlflowClient {
 
   async getExperimentByName(name: string): Promise<{ experiment_id: string; name: string } | null> {
     try {
-      const r = await this.api<{ experiment: { experiment_id: string; name: string } }>('GET', 'experiments/get-by-name', {
-        experiment_name: name,
-      });
+      const r = await this.api<{ experiment: { experiment_id: string; name: string } }>(
+        'GET',
+        'experiments/get-by-name',
+        {
+          experiment_name: name,
+        },
+      );
       return r.experiment;
     } catch (error) {
       if (error instanceof MlflowError && error.code === 'RESOURCE_DOES_NOT_EXIST') return null;
@@ -170,7 +188,12 @@ export class MlflowClient {
     return r.runs ?? [];
   }
 
-  async createRun(init: { experimentId: string; runName: string; startTime: number; tags: MlflowTag[] }): Promise<MlflowRun> {
+  async createRun(init: {
+    experimentId: string;
+    runName: string;
+    startTime: number;
+    tags: MlflowTag[];
+  }): Promise<MlflowRun> {
     const r = await this.api<{ run: MlflowRun }>('POST', 'runs/create', {
       experiment_id: init.experimentId,
       run_name: init.runName,
@@ -181,7 +204,11 @@ export class MlflowClient {
   }
 
   async updateRun(runId: string, status: string, endTime?: number): Promise<void> {
-    await this.api('POST', 'runs/update', { run_id: runId, status, ...(endTime ? { end_time: endTime } : {}) });
+    await this.api('POST', 'runs/update', {
+      run_id: runId,
+      status,
+      ...(endTime ? { end_time: endTime } : {}),
+    });
   }
 
   async getRun(runId: string): Promise<MlflowRun> {
@@ -189,7 +216,10 @@ export class MlflowClient {
   }
 
   /** Caller keeps within MLflow's limits (1000 metrics, 100 params, 100 tags, 1000 in all). */
-  async logBatch(runId: string, batch: { metrics?: MlflowMetric[]; params?: MlflowTag[]; tags?: MlflowTag[] }): Promise<void> {
+  async logBatch(
+    runId: string,
+    batch: { metrics?: MlflowMetric[]; params?: MlflowTag[]; tags?: MlflowTag[] },
+  ): Promise<void> {
     await this.api('POST', 'runs/log-batch', { run_id: runId, ...batch });
   }
 
@@ -201,23 +231,34 @@ export class MlflowClient {
     const all: MlflowMetric[] = [];
     let pageToken: string | undefined;
     do {
-      const r = await this.api<{ metrics?: MlflowMetric[]; next_page_token?: string }>('GET', 'metrics/get-history', {
-        run_id: runId,
-        metric_key: key,
-        max_results: '25000',
-        ...(pageToken ? { page_token: pageToken } : {}),
-      });
+      const r = await this.api<{ metrics?: MlflowMetric[]; next_page_token?: string }>(
+        'GET',
+        'metrics/get-history',
+        {
+          run_id: runId,
+          metric_key: key,
+          max_results: '25000',
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
+      );
       all.push(...(r.metrics ?? []));
       pageToken = r.next_page_token;
     } while (pageToken);
     return all;
   }
 
-  async listArtifacts(runId: string, path?: string): Promise<{ path: string; is_dir?: boolean; file_size?: number }[]> {
-    const r = await this.api<{ files?: { path: string; is_dir?: boolean; file_size?: number }[] }>('GET', 'artifacts/list', {
-      run_id: runId,
-      ...(path ? { path } : {}),
-    });
+  async listArtifacts(
+    runId: string,
+    path?: string,
+  ): Promise<{ path: string; is_dir?: boolean; file_size?: number }[]> {
+    const r = await this.api<{ files?: { path: string; is_dir?: boolean; file_size?: number }[] }>(
+      'GET',
+      'artifacts/list',
+      {
+        run_id: runId,
+        ...(path ? { path } : {}),
+      },
+    );
     return r.files ?? [];
   }
 
@@ -237,7 +278,8 @@ export class MlflowClient {
       headers: this.headers,
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!response.ok) throw new MlflowError(`GET artefact ${relPath}: HTTP ${response.status}`, response.status, 'HTTP');
+    if (!response.ok)
+      throw new MlflowError(`GET artefact ${relPath}: HTTP ${response.status}`, response.status, 'HTTP');
     return new Uint8Array(await response.arrayBuffer());
   }
 
@@ -258,7 +300,12 @@ export class MlflowClient {
     return r.model_versions ?? [];
   }
 
-  async createModelVersion(init: { name: string; source: string; runId: string; tags: MlflowTag[] }): Promise<MlflowModelVersion> {
+  async createModelVersion(init: {
+    name: string;
+    source: string;
+    runId: string;
+    tags: MlflowTag[];
+  }): Promise<MlflowModelVersion> {
     const r = await this.api<{ model_version: MlflowModelVersion }>('POST', 'model-versions/create', {
       name: init.name,
       source: init.source,
@@ -273,8 +320,9 @@ export class MlflowClient {
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<MlflowModelVersion> {
-    return (await this.api<{ model_version: MlflowModelVersion }>('GET', 'registered-models/alias', { name, alias }))
-      .model_version;
+    return (
+      await this.api<{ model_version: MlflowModelVersion }>('GET', 'registered-models/alias', { name, alias })
+    ).model_version;
   }
 }
 
@@ -305,7 +353,8 @@ function authHeadersFromEnv(): Record<string, string> {
   if (token) return { Authorization: `Bearer ${token}` };
   const user = process.env.MLFLOW_TRACKING_USERNAME;
   const password = process.env.MLFLOW_TRACKING_PASSWORD;
-  if (user && password) return { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  if (user && password)
+    return { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
   return {};
 }
 

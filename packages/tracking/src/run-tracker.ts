@@ -1,8 +1,8 @@
 import type { Logger, ParamValue, Tracker } from '@plantid/core';
 import type { RunStatus } from './events.js';
 import type { LocalStore } from './local-store.js';
-import { MlflowClient } from './mlflow-client.js';
-import { StoreTracker } from './store-tracker.js';
+import type { MlflowClient } from './mlflow-client.js';
+import type { StoreTracker } from './store-tracker.js';
 import { isTransient, type RunSyncResult, syncRun } from './sync.js';
 
 export interface FinishResult {
@@ -137,7 +137,9 @@ export class MlflowRunTracker implements RunTracker {
       if (!this.warned) {
         this.warned = true;
         const what = isTransient(error) ? 'unreachable' : 'refused a request';
-        this.log.warn(`tracking: MLflow at ${this.uri} ${what} (${this.lastError}); logging continues locally in ${this.inner.run.dir}`);
+        this.log.warn(
+          `tracking: MLflow at ${this.uri} ${what} (${this.lastError}); logging continues locally in ${this.inner.run.dir}`,
+        );
       }
     }
   }
@@ -154,7 +156,10 @@ export class MlflowRunTracker implements RunTracker {
     while (this.inFlight) await this.inFlight;
     const localDir = this.inner.run.dir;
     try {
-      const result = await syncRun(this.store, this.runId, this.client, { experiment: this.experiment, log: this.log });
+      const result = await syncRun(this.store, this.runId, this.client, {
+        experiment: this.experiment,
+        log: this.log,
+      });
       return { status, localDir, sync: { ok: true, result } };
     } catch (error) {
       const total = (await this.store.readEvents(this.runId)).length;

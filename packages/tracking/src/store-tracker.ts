@@ -37,9 +37,12 @@ export class StoreTracker implements Tracker {
       const previous = this.params.get(key);
       if (previous === value) continue;
       if (previous !== undefined) {
-        this.log.warn(`tracking: param ${key} was already logged as ${previous}; keeping it (params never change within a run)`, {
-          ignored: value,
-        });
+        this.log.warn(
+          `tracking: param ${key} was already logged as ${previous}; keeping it (params never change within a run)`,
+          {
+            ignored: value,
+          },
+        );
         continue;
       }
       this.params.set(key, value);
@@ -60,7 +63,9 @@ export class StoreTracker implements Tracker {
   }
 
   async setTags(tags: Record<string, string>): Promise<void> {
-    const clean = Object.fromEntries(Object.entries(tags).map(([k, v]) => [safeKey(k), clip(String(v), MAX_TAG_VALUE)]));
+    const clean = Object.fromEntries(
+      Object.entries(tags).map(([k, v]) => [safeKey(k), clip(String(v), MAX_TAG_VALUE)]),
+    );
     if (Object.keys(clean).length > 0) await this.append({ type: 'tags', tags: clean });
   }
 

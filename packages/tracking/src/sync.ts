@@ -103,7 +103,9 @@ export async function syncRun(
   };
 }
 
-function isData(event: TrackingEvent): event is Extract<TrackingEvent, { type: 'params' | 'metrics' | 'tags' }> {
+function isData(
+  event: TrackingEvent,
+): event is Extract<TrackingEvent, { type: 'params' | 'metrics' | 'tags' }> {
   return event.type === 'params' || event.type === 'metrics' || event.type === 'tags';
 }
 
@@ -113,7 +115,8 @@ export function packBatches(events: TrackingEvent[]): Batch[] {
   const tags = new Map<string, string>();
   const metrics: StoredMetric[] = [];
   for (const event of events) {
-    if (event.type === 'params') for (const [k, v] of Object.entries(event.params)) if (!params.has(k)) params.set(k, v);
+    if (event.type === 'params')
+      for (const [k, v] of Object.entries(event.params)) if (!params.has(k)) params.set(k, v);
     if (event.type === 'tags') for (const [k, v] of Object.entries(event.tags)) tags.set(k, v);
     if (event.type === 'metrics') metrics.push(...event.metrics);
   }
@@ -167,7 +170,11 @@ async function applyEvent(
       return undefined;
     }
     case 'status':
-      await client.updateRun(state.remoteRunId, event.status, event.status === 'RUNNING' ? undefined : event.time);
+      await client.updateRun(
+        state.remoteRunId,
+        event.status,
+        event.status === 'RUNNING' ? undefined : event.time,
+      );
       return undefined;
     case 'model':
       return registerVersion(event, state, client);
@@ -183,7 +190,9 @@ async function registerVersion(
 ): Promise<string | undefined> {
   await client.ensureRegisteredModel(event.name);
   const existing = (
-    await client.searchModelVersions(`name = '${quote(event.name)}' and run_id = '${quote(state.remoteRunId)}'`)
+    await client.searchModelVersions(
+      `name = '${quote(event.name)}' and run_id = '${quote(state.remoteRunId)}'`,
+    )
   ).find((v) => v.tags?.some((t) => t.key === BUNDLE_HASH_TAG && t.value === event.bundleHash));
   let version = existing?.version;
   let created: string | undefined;

@@ -3,9 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@plantid/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BATCH_LIMITS, compareRuns, createTracker, formatComparison, LocalStore, packBatches, type TrackingEvent } from '../src/index.js';
+import {
+  BATCH_LIMITS,
+  compareRuns,
+  createTracker,
+  formatComparison,
+  LocalStore,
+  packBatches,
+  type TrackingEvent,
+} from '../src/index.js';
 
-const config = { uri: 'file:./mlruns', experiment: 'plantid', localDir: 'mlruns', retries: 0, timeoutMs: 1000 };
+const config = {
+  uri: 'file:./mlruns',
+  experiment: 'plantid',
+  localDir: 'mlruns',
+  retries: 0,
+  timeoutMs: 1000,
+};
 
 let dir: string;
 beforeEach(async () => {
@@ -17,7 +31,8 @@ describe('local store tracker', () => {
     const log = createMemoryLogger();
     const tracker = await createTracker(config, { configDir: dir, runId: 'r1', runName: 'first', log });
     await tracker.logParams({ lr: 0.001, epochs: 3, backbone: 'mobilenet_v2' });
-    for (let epoch = 0; epoch < 3; epoch++) await tracker.logMetrics({ loss: 1 / (epoch + 1), 'val acc': 0.5 + epoch / 10 }, epoch);
+    for (let epoch = 0; epoch < 3; epoch++)
+      await tracker.logMetrics({ loss: 1 / (epoch + 1), 'val acc': 0.5 + epoch / 10 }, epoch);
     await tracker.logMetrics({ 'test/top1': 0.9, weird: Number.NaN });
     await tracker.setTags({ stage: 'train' });
     await tracker.setTags({ stage: 'evaluate' });
@@ -51,8 +66,12 @@ describe('local store tracker', () => {
       'bundles/plant/3/tfjs/model.json',
       'evaluate/report.html',
     ]);
-    expect(await readFile(join(run.dir, 'artifacts', 'evaluate/report.html'), 'utf8')).toBe('<html>ok</html>');
-    expect(run.models).toEqual([expect.objectContaining({ name: 'plant', artifactPath: 'bundles/plant/3', alias: 'candidate' })]);
+    expect(await readFile(join(run.dir, 'artifacts', 'evaluate/report.html'), 'utf8')).toBe(
+      '<html>ok</html>',
+    );
+    expect(run.models).toEqual([
+      expect.objectContaining({ name: 'plant', artifactPath: 'bundles/plant/3', alias: 'candidate' }),
+    ]);
   });
 
   it('keeps the first value of a param, as MLflow does, and says so', async () => {
@@ -93,12 +112,14 @@ describe('local store tracker', () => {
   });
 
   it('refuses run ids that are not safe folder names and artefact paths leaving the run', async () => {
-    await expect(createTracker(config, { configDir: dir, runId: '../x', log: createMemoryLogger() })).rejects.toThrow(
-      /run id "\.\.\/x" is not a safe folder name/,
-    );
+    await expect(
+      createTracker(config, { configDir: dir, runId: '../x', log: createMemoryLogger() }),
+    ).rejects.toThrow(/run id "\.\.\/x" is not a safe folder name/);
     const tracker = await createTracker(config, { configDir: dir, runId: 'r1', log: createMemoryLogger() });
     await writeFile(join(dir, 'a.txt'), 'a');
-    await expect(tracker.logArtifact(join(dir, 'a.txt'), '../../a.txt')).rejects.toThrow(/must be relative and stay inside/);
+    await expect(tracker.logArtifact(join(dir, 'a.txt'), '../../a.txt')).rejects.toThrow(
+      /must be relative and stay inside/,
+    );
     await expect(tracker.logArtifact(join(dir, 'missing.txt'))).rejects.toThrow(/missing\.txt: no such file/);
   });
 
@@ -125,16 +146,30 @@ describe('local store tracker', () => {
 describe('log-batch packing', () => {
   it("keeps every batch within MLflow's limits and loses nothing", () => {
     const events: TrackingEvent[] = [
-      { type: 'params', params: Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p${i}`, 'x'.repeat(10)])) },
+      {
+        type: 'params',
+        params: Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p${i}`, 'x'.repeat(10)])),
+      },
       // 100 params of 6000 chars and 100 tags of 8000: within the count limits, over the 1 MB request cap together.
-      { type: 'tags', tags: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`bigtag${i}`, 'w'.repeat(8000)])) },
+      {
+        type: 'tags',
+        tags: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`bigtag${i}`, 'w'.repeat(8000)])),
+      },
       { type: 'tags', tags: Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`t${i}`, 'y'])) },
       { type: 'tags', tags: { t0: 'latest' } },
       {
         type: 'metrics',
-        metrics: Array.from({ length: 2500 }, (_, i) => ({ key: `m${i % 7}`, value: i, step: i, timestamp: 1 })),
+        metrics: Array.from({ length: 2500 }, (_, i) => ({
+          key: `m${i % 7}`,
+          value: i,
+          step: i,
+          timestamp: 1,
+        })),
       },
-      { type: 'params', params: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`big${i}`, 'z'.repeat(6000)])) },
+      {
+        type: 'params',
+        params: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`big${i}`, 'z'.repeat(6000)])),
+      },
     ];
     const batches = packBatches(events);
     for (const b of batches) {

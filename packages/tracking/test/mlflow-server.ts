@@ -65,7 +65,11 @@ export class MlflowServer {
         '1',
       ],
       // No background job runners (huey): they import MLflow again and slow start-up; tracking needs none.
-      { detached: true, stdio: ['ignore', out, out], env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' } },
+      {
+        detached: true,
+        stdio: ['ignore', out, out],
+        env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
+      },
     );
     this.child = child;
     let exitCode: number | null = null;
@@ -79,13 +83,17 @@ export class MlflowServer {
     while (Date.now() < deadline) {
       if (exitCode !== null) {
         const log = await readFile(logPath, 'utf8').catch(() => '');
-        throw new Error(`mlflow server exited with ${exitCode} (is .ci/setup.d/50-mlflow.sh installed?)\n${log.slice(-2000)}`);
+        throw new Error(
+          `mlflow server exited with ${exitCode} (is .ci/setup.d/50-mlflow.sh installed?)\n${log.slice(-2000)}`,
+        );
       }
       try {
         const response = await fetch(`${this.uri}/health`, { signal: AbortSignal.timeout(2000) });
         if (response.ok) {
           // /health answers before the REST app has loaded; the first API call pays for that, so pay it here.
-          await fetch(`${this.uri}/api/2.0/mlflow/experiments/search?max_results=1`, { signal: AbortSignal.timeout(120_000) });
+          await fetch(`${this.uri}/api/2.0/mlflow/experiments/search?max_results=1`, {
+            signal: AbortSignal.timeout(120_000),
+          });
           return;
         }
       } catch {
@@ -107,7 +115,10 @@ export class MlflowServer {
     } catch {
       return;
     }
-    const killed = await Promise.race([this.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+    const killed = await Promise.race([
+      this.exited.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 15_000)),
+    ]);
     try {
       process.kill(group, killed ? 0 : 'SIGKILL');
       // Workers of the group may outlive the parent briefly.

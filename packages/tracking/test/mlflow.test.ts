@@ -31,10 +31,15 @@ async function api<T>(path: string, body?: unknown): Promise<T> {
 }
 type Kv = { key: string; value: string };
 type Point = { key: string; value: number | string; step: number; timestamp: number };
-type Run = { info: { run_id: string; status: string; end_time?: number; artifact_uri: string; run_name: string }; data: { params?: Kv[]; tags?: Kv[] } };
+type Run = {
+  info: { run_id: string; status: string; end_time?: number; artifact_uri: string; run_name: string };
+  data: { params?: Kv[]; tags?: Kv[] };
+};
 
 async function findRun(experiment: string, plantidRunId: string): Promise<Run[]> {
-  const exp = await api<{ experiment: { experiment_id: string } }>(`experiments/get-by-name?experiment_name=${experiment}`);
+  const exp = await api<{ experiment: { experiment_id: string } }>(
+    `experiments/get-by-name?experiment_name=${experiment}`,
+  );
   const r = await api<{ runs?: Run[] }>('runs/search', {
     experiment_ids: [exp.experiment.experiment_id],
     filter: `tags.\`plantid.run_id\` = '${plantidRunId}'`,
@@ -43,7 +48,9 @@ async function findRun(experiment: string, plantidRunId: string): Promise<Run[]>
 }
 
 async function history(runId: string, key: string): Promise<Point[]> {
-  const r = await api<{ metrics?: Point[] }>(`metrics/get-history?run_id=${runId}&metric_key=${encodeURIComponent(key)}`);
+  const r = await api<{ metrics?: Point[] }>(
+    `metrics/get-history?run_id=${runId}&metric_key=${encodeURIComponent(key)}`,
+  );
   return r.metrics ?? [];
 }
 
@@ -64,8 +71,19 @@ describe('MLflow tracking against a real server', () => {
     const configDir = join(root, 'project-a');
     await mkdir(configDir, { recursive: true });
     const log = createMemoryLogger();
-    const config = { uri: server.uri, experiment: 'plantid-roundtrip', localDir: 'mlruns', retries: 2, timeoutMs: 10_000 };
-    const tracker = await createTracker(config, { configDir, runId: '20260101-120000-abc', runName: 'roundtrip', log });
+    const config = {
+      uri: server.uri,
+      experiment: 'plantid-roundtrip',
+      localDir: 'mlruns',
+      retries: 2,
+      timeoutMs: 10_000,
+    };
+    const tracker = await createTracker(config, {
+      configDir,
+      runId: '20260101-120000-abc',
+      runName: 'roundtrip',
+      log,
+    });
 
     const params = { lr: 0.001, epochs: 5, backbone: 'mobilenet_v2', labelSmoothing: 0.1 };
     await tracker.logParams(params);
@@ -74,7 +92,9 @@ describe('MLflow tracking against a real server', () => {
     for (let epoch = 0; epoch < 5; epoch++) {
       await tracker.logMetrics({ loss: 2 / (epoch + 1), val_top1: 0.5 + epoch * 0.1 }, epoch);
     }
-    await tracker.logMetrics(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`class.c${i}.recall`, i / 1200])));
+    await tracker.logMetrics(
+      Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`class.c${i}.recall`, i / 1200])),
+    );
     await tracker.setTags({ 'plantid.stage': 'evaluate', dataset_hash: 'abc123' });
 
     const reportPath = join(configDir, 'report.html');
@@ -101,7 +121,13 @@ describe('MLflow tracking against a real server', () => {
 
     const remoteParams = Object.fromEntries((remote.run.data.params ?? []).map((p) => [p.key, p.value]));
     expect(Object.keys(remoteParams)).toHaveLength(154);
-    expect(remoteParams).toMatchObject({ lr: '0.001', epochs: '5', backbone: 'mobilenet_v2', labelSmoothing: '0.1', 'extra.p149': '149' });
+    expect(remoteParams).toMatchObject({
+      lr: '0.001',
+      epochs: '5',
+      backbone: 'mobilenet_v2',
+      labelSmoothing: '0.1',
+      'extra.p149': '149',
+    });
     const remoteTags = Object.fromEntries((remote.run.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(remoteTags).toMatchObject({ 'plantid.stage': 'evaluate', dataset_hash: 'abc123' });
 
@@ -119,12 +145,14 @@ describe('MLflow tracking against a real server', () => {
       'evaluate/report.html',
     ]);
     const root_ = remote.run.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '');
-    const downloaded = await fetch(`${server.uri}/api/2.0/mlflow-artifacts/artifacts/${root_}/bundles/plant-roundtrip/1/model.onnx`);
+    const downloaded = await fetch(
+      `${server.uri}/api/2.0/mlflow-artifacts/artifacts/${root_}/bundles/plant-roundtrip/1/model.onnx`,
+    );
     expect(Buffer.from(await downloaded.arrayBuffer()).equals(onnxBytes)).toBe(true);
 
-    const byAlias = await api<{ model_version: { version: string; run_id: string; source: string; tags: Kv[] } }>(
-      'registered-models/alias?name=plant-roundtrip&alias=candidate',
-    );
+    const byAlias = await api<{
+      model_version: { version: string; run_id: string; source: string; tags: Kv[] };
+    }>('registered-models/alias?name=plant-roundtrip&alias=candidate');
     expect(byAlias.model_version.run_id).toBe(runId);
     expect(byAlias.model_version.source).toBe(`${remote.run.info.artifact_uri}/bundles/plant-roundtrip/1`);
     expect(byAlias.model_version.tags).toContainEqual({ key: 'top1', value: '0.93' });
@@ -139,7 +167,9 @@ describe('MLflow tracking against a real server', () => {
     expect(replay[0]!.applied).toBeGreaterThan(0);
     expect(await findRun('plantid-roundtrip', '20260101-120000-abc')).toHaveLength(1);
     expect((await history(runId, 'loss')).length).toBe(5);
-    const versions = await api<{ model_versions?: unknown[] }>(`model-versions/search?filter=${encodeURIComponent("name='plant-roundtrip'")}`);
+    const versions = await api<{ model_versions?: unknown[] }>(
+      `model-versions/search?filter=${encodeURIComponent("name='plant-roundtrip'")}`,
+    );
     expect(versions.model_versions).toHaveLength(1);
   });
 
@@ -147,10 +177,17 @@ describe('MLflow tracking against a real server', () => {
     const configDir = join(root, 'project-b');
     await mkdir(configDir, { recursive: true });
     const log = createMemoryLogger();
-    const config = { uri: server.uri, experiment: 'plantid-outage', localDir: 'buffer', retries: 1, timeoutMs: 5000 };
+    const config = {
+      uri: server.uri,
+      experiment: 'plantid-outage',
+      localDir: 'buffer',
+      retries: 1,
+      timeoutMs: 5000,
+    };
     const tracker = await createTracker(config, { configDir, runId: 'outage-run', runName: 'outage', log });
     await tracker.logParams({ lr: 0.01 });
-    for (let epoch = 0; epoch < 5; epoch++) await tracker.logMetrics({ loss: 10 - epoch, acc: epoch / 10 }, epoch);
+    for (let epoch = 0; epoch < 5; epoch++)
+      await tracker.logMetrics({ loss: 10 - epoch, acc: epoch / 10 }, epoch);
     await tracker.flush();
     const before = await findRun('plantid-outage', 'outage-run');
     expect(before).toHaveLength(1);
@@ -158,7 +195,8 @@ describe('MLflow tracking against a real server', () => {
     expect((await history(runId, 'loss')).length).toBe(5);
 
     await server.stop();
-    for (let epoch = 5; epoch < 10; epoch++) await tracker.logMetrics({ loss: 10 - epoch, acc: epoch / 10 }, epoch);
+    for (let epoch = 5; epoch < 10; epoch++)
+      await tracker.logMetrics({ loss: 10 - epoch, acc: epoch / 10 }, epoch);
     await tracker.logMetrics({ 'test/top1': 0.91 });
     const finished = await tracker.finish();
     expect(finished.sync).toMatchObject({ ok: false });
@@ -167,7 +205,9 @@ describe('MLflow tracking against a real server', () => {
 
     // With the server still down, `runs sync` fails with a one-line message and keeps everything.
     const storeDir = join(configDir, 'buffer');
-    await expect(syncStore({ storeDir, to: server.uri, retries: 0 })).rejects.toThrow(/nothing is lost|stopped/);
+    await expect(syncStore({ storeDir, to: server.uri, retries: 0 })).rejects.toThrow(
+      /nothing is lost|stopped/,
+    );
 
     await server.start();
     const synced = await syncStore({ storeDir, to: server.uri });
@@ -186,6 +226,8 @@ describe('MLflow tracking against a real server', () => {
     expect(await findRun('plantid-outage', 'outage-run')).toHaveLength(1);
     const local = await new LocalStore(storeDir).readRun('outage-run');
     expect(local.metrics.loss).toHaveLength(10);
-    expect(await readFile(join(storeDir, 'runs', 'outage-run', 'events.jsonl'), 'utf8')).toContain('"test/top1"');
+    expect(await readFile(join(storeDir, 'runs', 'outage-run', 'events.jsonl'), 'utf8')).toContain(
+      '"test/top1"',
+    );
   });
 });

@@ -6,8 +6,12 @@ export function nativeBackendAvailable(): boolean {
   return plan.backend === 'tensorflow' || plan.backend === 'tensorflow-gpu';
 }
 
-/** Makes the gradient backend current (native when installed, else cpu) and returns its name. */
-export async function useGradientBackend(log?: Logger): Promise<string> {
-  const tf = await selectTfjsBackend('gradients', { log });
+/**
+ * Makes the training backend current and returns its name: native when installed; else wasm for
+ * dense-only models (the head: wasm has every dense kernel and gradient, ~4× faster than cpu here)
+ * and cpu for convolutions (wasm lacks their gradient kernels).
+ */
+export async function useTrainingBackend(model: 'dense' | 'conv', log?: Logger): Promise<string> {
+  const tf = await selectTfjsBackend(model === 'dense' ? 'forward' : 'gradients', { log });
   return tf.getBackend();
 }

@@ -6,7 +6,7 @@ import { augmentFromConfig, specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { buildFeatureExtractor, splitForFinetune } from './backbone/cut.js';
 import { loadBackboneModel, resolveBackbone } from './backbone/source.js';
-import { nativeBackendAvailable, useGradientBackend } from './backend.js';
+import { nativeBackendAvailable, useTrainingBackend } from './backend.js';
 import { checkSplitSizes, readDatasetInput } from './dataset-input.js';
 import { VectorCache } from './embed/cache.js';
 import { embedViews, gatherViews, type ImageItem } from './embed/compute.js';
@@ -124,7 +124,7 @@ export async function trainModel(ctx: StageContext, hooks: TrainHooks = {}): Pro
   await pooled.close();
 
   // Phase 1: head on frozen features.
-  const backend = await useGradientBackend(log);
+  const backend = await useTrainingBackend('dense', log);
   const classes = dataset.labels.length;
   const weights =
     config.train.classWeights === 'balanced'
@@ -164,6 +164,7 @@ export async function trainModel(ctx: StageContext, hooks: TrainHooks = {}): Pro
 
   // Phase 2: fine-tune the top blocks on cached boundary activations, BatchNorm frozen.
   let phase2: PhaseResult | undefined;
+  let finetuneBackend: string | undefined;
   if (split && activations) {
     const trainActs = samplesFrom(activations, trainOk, views, split.boundaryShape);
     const valActs = samplesFrom(activations, valOk, 0, split.boundaryShape);
@@ -239,7 +240,7 @@ export async function trainModel(ctx: StageContext, hooks: TrainHooks = {}): Pro
       seconds: embedReport.seconds,
       engine: embedReport.engine ?? 'cache',
     },
-    backend,
+    backend: { head: backend, finetune: finetuneBackend ?? null },
     phases: {
       head: summarisePhase(phase1),
       finetune: phase2

@@ -21,7 +21,11 @@ export const backboneJson = join(sharedDir, 'models/mobilenet_v2_0.35_224_tm/mod
 
 /** FNV-style deterministic shuffle so a subset is the same on every machine. */
 function stableOrder<T>(items: T[], key: (t: T) => string): T[] {
-  return [...items].sort((a, b) => (createHash('sha1').update(key(a)).digest('hex') < createHash('sha1').update(key(b)).digest('hex') ? -1 : 1));
+  return [...items].sort((a, b) =>
+    createHash('sha1').update(key(a)).digest('hex') < createHash('sha1').update(key(b)).digest('hex')
+      ? -1
+      : 1,
+  );
 }
 
 export interface SubsetOptions {
@@ -37,7 +41,10 @@ export interface SubsetOptions {
  * Writes a dataset stage output (manifest.jsonl, labels.json, class_weights.json) for a subset of
  * ph-medicinal-leaf40, as the dataset stage would: ids are sha256 of the bytes, labels sorted by name.
  */
-export async function writeDatasetOutput(dir: string, options: SubsetOptions): Promise<{ dir: string; records: Record<string, unknown>[] }> {
+export async function writeDatasetOutput(
+  dir: string,
+  options: SubsetOptions,
+): Promise<{ dir: string; records: Record<string, unknown>[] }> {
   await mkdir(dir, { recursive: true });
   const classDirs = (await readdir(datasetRoot, { withFileTypes: true }))
     .filter((d) => d.isDirectory())
@@ -45,13 +52,22 @@ export async function writeDatasetOutput(dir: string, options: SubsetOptions): P
     .sort()
     .slice(0, options.classes);
   const labels = classDirs
-    .map((name) => ({ name, id: name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') }))
+    .map((name) => ({
+      name,
+      id: name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, ''),
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((l, index) => ({ index, ...l }));
   const records: Record<string, unknown>[] = [];
   const counts: Record<string, number> = {};
   for (const label of labels) {
-    const files = stableOrder((await readdir(join(datasetRoot, label.name))).filter((f) => f.endsWith('.webp')), (f) => f);
+    const files = stableOrder(
+      (await readdir(join(datasetRoot, label.name))).filter((f) => f.endsWith('.webp')),
+      (f) => f,
+    );
     const chosen = files.slice(0, options.perClass);
     const nVal = Math.max(1, Math.round(chosen.length * (options.val ?? 0.2)));
     const nTest = Math.round(chosen.length * (options.test ?? 0));
@@ -72,7 +88,9 @@ export async function writeDatasetOutput(dir: string, options: SubsetOptions): P
     }
   }
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const weights = Object.fromEntries(labels.map((l) => [l.id, total / (labels.length * (counts[l.id] ?? 1))]));
+  const weights = Object.fromEntries(
+    labels.map((l) => [l.id, total / (labels.length * (counts[l.id] ?? 1))]),
+  );
   await writeFile(join(dir, 'manifest.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
   await writeFile(join(dir, 'labels.json'), JSON.stringify(labels, null, 2));
   await writeFile(join(dir, 'class_weights.json'), JSON.stringify(weights, null, 2));
@@ -90,7 +108,14 @@ export function makeConfig(overrides: Partial<PlantidConfigInput> = {}): Plantid
 /** A StageContext over temp folders (or the given ones), like the runner builds. */
 export async function makeContext(
   config: PlantidConfig,
-  dirs: { base?: string; datasetDir: string; cacheDir?: string; workDir?: string; log?: Logger; tracker?: Tracker },
+  dirs: {
+    base?: string;
+    datasetDir: string;
+    cacheDir?: string;
+    workDir?: string;
+    log?: Logger;
+    tracker?: Tracker;
+  },
 ): Promise<StageContext> {
   const base = dirs.base ?? (await mkdtemp(join(tmpdir(), 'plantid-train-')));
   return {

@@ -2,6 +2,7 @@ import { graphCommand } from './graph.js';
 import { modelsCommand } from './models.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
+import { runsTrackingCommand } from './runs-tracking.js';
 import { serveCommand } from './serve.js';
 import { stagesCommand } from './stages.js';
 import type { CommandModule } from './types.js';
@@ -12,6 +13,7 @@ export const commandModules: readonly CommandModule[] = [
   stagesCommand,
   graphCommand,
   runsCommand,
+  runsTrackingCommand,
   modelsCommand,
   serveCommand,
 ];

@@ -84,7 +84,10 @@ export const modelsCommand: CommandModule = {
         const m = bundle.manifest;
         const parity = m.parity
           ? Object.entries(m.parity.variants)
-              .map(([v, p]) => `${v} ${p.passed ? 'pass' : 'FAIL'} (max diff ${p.maxAbsDiff.toExponential(1)}, top-1 ${(p.top1Agreement * 100).toFixed(1)} %)`)
+              .map(
+                ([v, p]) =>
+                  `${v} ${p.passed ? 'pass' : 'FAIL'} (max diff ${p.maxAbsDiff.toExponential(1)}, top-1 ${(p.top1Agreement * 100).toFixed(1)} %)`,
+              )
               .join('; ')
           : 'not measured';
         const lines = [

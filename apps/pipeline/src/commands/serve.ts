@@ -8,7 +8,9 @@ export const serveCommand: CommandModule = {
   register(program, ctx) {
     program
       .command('serve')
-      .description('serve a model bundle: REST API, web page, /docs, /metrics (Ctrl-C finishes in-flight requests, then exits)')
+      .description(
+        'serve a model bundle: REST API, web page, /docs, /metrics (Ctrl-C finishes in-flight requests, then exits)',
+      )
       .option('-b, --bundle <ref>', 'bundle folder, or registry name@alias (default: serve.bundle)')
       .option('-c, --config <file>', 'config.yaml: its serve, engine and export.registry sections')
       .option('--host <host>', 'interface to listen on (default serve.host)')

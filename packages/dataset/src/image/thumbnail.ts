@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 
 /** Longest side of the analysis thumbnail: blur, uniformity and pHash are all measured on it. */
 export const ANALYSIS_SIDE = 256;
@@ -16,7 +16,7 @@ export interface DecodedThumbnail {
 }
 
 /** sharp reports AVIF and HEIC both as `heif`; users know them apart. */
-function formatName(meta: sharp.Metadata): string {
+function formatName(meta: Metadata): string {
   if (meta.format === 'heif') return meta.compression === 'av1' ? 'avif' : 'heic';
   return meta.format ?? 'unknown';
 }

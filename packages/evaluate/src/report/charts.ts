@@ -34,14 +34,28 @@ export function confusionSpec(names: readonly string[], matrix: number[][], titl
     height: side,
     data: { values },
     encoding: {
-      x: { field: 'predicted', type: 'nominal', sort: [...names], title: 'predicted', axis: { labelAngle: -50, labelLimit: 160 } },
-      y: { field: 'actual', type: 'nominal', sort: [...names], title: 'true class', axis: { labelLimit: 160 } },
+      x: {
+        field: 'predicted',
+        type: 'nominal',
+        sort: [...names],
+        title: 'predicted',
+        axis: { labelAngle: -50, labelLimit: 220 },
+      },
+      y: {
+        field: 'actual',
+        type: 'nominal',
+        sort: [...names],
+        title: 'true class',
+        axis: { labelLimit: 220 },
+      },
     },
     layer: [
       {
         mark: 'rect',
         encoding: {
           color: {
+            // Empty cells stay near-white so the few confusions stand out.
+            condition: { test: 'datum.count === 0', value: '#f7f8fa' },
             field: 'share',
             type: 'quantitative',
             title: 'share of true class',
@@ -68,11 +82,23 @@ export function confusionSpec(names: readonly string[], matrix: number[][], titl
 }
 
 /** Reliability diagram: accuracy per confidence bin against the diagonal, before and after temperature scaling. */
-export function reliabilitySpec(before: ReliabilityBin[], after: ReliabilityBin[], temperature: number): TopLevelSpec {
+export function reliabilitySpec(
+  before: ReliabilityBin[],
+  after: ReliabilityBin[],
+  temperature: number,
+): TopLevelSpec {
   const rows = (bins: ReliabilityBin[], series: string) =>
     bins
       .filter((b) => b.count > 0)
-      .map((b) => ({ series, mid: (b.lo + b.hi) / 2, lo: b.lo, hi: b.hi, accuracy: b.accuracy, confidence: b.confidence, count: b.count }));
+      .map((b) => ({
+        series,
+        mid: (b.lo + b.hi) / 2,
+        lo: b.lo,
+        hi: b.hi,
+        accuracy: b.accuracy,
+        confidence: b.confidence,
+        count: b.count,
+      }));
   const values = [...rows(before, 'model'), ...rows(after, `temperature ${temperature.toFixed(2)}`)];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -82,7 +108,12 @@ export function reliabilitySpec(before: ReliabilityBin[], after: ReliabilityBin[
     height: 360,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [4, 4], color: '#888' },
         encoding: {
           x: { field: 'x', type: 'quantitative', scale: { domain: [0, 1] }, title: 'confidence' },
@@ -91,12 +122,11 @@ export function reliabilitySpec(before: ReliabilityBin[], after: ReliabilityBin[
       },
       {
         data: { values },
-        mark: { type: 'line', point: true },
+        mark: { type: 'line', point: { filled: true, size: 50 }, strokeWidth: 2, clip: true },
         encoding: {
           x: { field: 'mid', type: 'quantitative' },
           y: { field: 'accuracy', type: 'quantitative' },
           color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom-right' } },
-          size: { value: 2 },
           tooltip: [
             { field: 'series' },
             { field: 'lo', title: 'from', format: '.2f' },
@@ -112,7 +142,9 @@ export function reliabilitySpec(before: ReliabilityBin[], after: ReliabilityBin[
 }
 
 /** Per-class recall and precision bars, weakest recall first: where to add photos. */
-export function perClassSpec(rows: { name: string; precision: number; recall: number; f1: number }[]): TopLevelSpec {
+export function perClassSpec(
+  rows: { name: string; precision: number; recall: number; f1: number }[],
+): TopLevelSpec {
   const values = rows.flatMap((r) => [
     { name: r.name, metric: 'recall', value: r.recall, order: r.recall },
     { name: r.name, metric: 'precision', value: r.precision, order: r.recall },
@@ -120,13 +152,14 @@ export function perClassSpec(rows: { name: string; precision: number; recall: nu
   const sorted = [...rows].sort((a, b) => a.recall - b.recall).map((r) => r.name);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Recall and precision per class (test)',
+    title: 'Recall and precision per class (test), weakest recall first',
     config: font,
     width: 360,
+    height: { step: 18 },
     data: { values },
     mark: 'bar',
     encoding: {
-      y: { field: 'name', type: 'nominal', sort: sorted, title: null, axis: { labelLimit: 180 } },
+      y: { field: 'name', type: 'nominal', sort: sorted, title: null, axis: { labelLimit: 220 } },
       yOffset: { field: 'metric' },
       x: { field: 'value', type: 'quantitative', scale: { domain: [0, 1] }, title: null },
       color: { field: 'metric', type: 'nominal', title: null, legend: { orient: 'bottom' } },

@@ -41,7 +41,10 @@ export interface ReportInput {
 }
 
 const esc = (s: string | number) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number, d = 3) => x.toFixed(d);
 
@@ -66,7 +69,8 @@ function figures(input: ReportInput): string {
 }
 
 function gateBlock(input: ReportInput): string {
-  if (input.gate.checks.length === 0) return '<p class="gate none">No gate thresholds configured (evaluate.gate).</p>';
+  if (input.gate.checks.length === 0)
+    return '<p class="gate none">No gate thresholds configured (evaluate.gate).</p>';
   const rows = input.gate.checks
     .filter((c) => !c.passed || c.key !== 'evaluate.gate.minRecall')
     .map(
@@ -80,12 +84,15 @@ function gateBlock(input: ReportInput): string {
       ? `<p>Every class recall ≥ ${num(recallChecks[0]!.threshold, 4)}.</p>`
       : '';
   return `<div class="gate ${input.gate.passed ? 'pass' : 'fail'}"><strong>Gate ${input.gate.passed ? 'passed' : 'FAILED'}</strong>${
-    input.gateFailures.length ? `<ul>${input.gateFailures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''
+    input.gateFailures.length
+      ? `<ul>${input.gateFailures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
+      : ''
   }<table><tr><th>threshold</th><th>measured</th><th>required</th><th>actual</th><th>result</th></tr>${rows}</table>${recallNote}</div>`;
 }
 
 function previousBlock(previous: PreviousComparison | null): string {
-  if (!previous) return '<p class="muted">No previous run of this config with an evaluation to compare against.</p>';
+  if (!previous)
+    return '<p class="muted">No previous run of this config with an evaluation to compare against.</p>';
   const rows = previous.rows
     .map((r) => {
       const delta = r.previous === null ? null : r.now - r.previous;
@@ -133,7 +140,8 @@ function gallery(input: ReportInput): string {
       : '';
   return `${more}<div class="gallery">${input.gallery
     .map(
-      (g) => `<figure class="miss" title="${esc(g.path)}"><img src="${g.thumbnail}" alt="${esc(g.path)}" width="128" height="128"><figcaption><div><b>pred</b> ${esc(g.predicted)} <span>${pct(g.confidence)}</span></div><div><b>true</b> ${esc(g.actual)} <span>${pct(g.trueProbability)}</span></div><div class="muted">loss ${num(g.loss, 2)}</div></figcaption></figure>`,
+      (g) =>
+        `<figure class="miss" title="${esc(g.path)}"><img src="${g.thumbnail}" alt="${esc(g.path)}" width="128" height="128"><figcaption><div><b>pred</b> ${esc(g.predicted)} <span>${pct(g.confidence)}</span></div><div><b>true</b> ${esc(g.actual)} <span>${pct(g.trueProbability)}</span></div><div class="muted">loss ${num(g.loss, 2)}</div></figcaption></figure>`,
     )
     .join('')}</div>`;
 }

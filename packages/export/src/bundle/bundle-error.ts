@@ -1,6 +1,13 @@
 import { UsageError } from '@plantid/core';
 
-export type BundleErrorCode = 'not-a-bundle' | 'manifest' | 'schema' | 'missing' | 'hash' | 'size' | 'unlisted';
+export type BundleErrorCode =
+  | 'not-a-bundle'
+  | 'manifest'
+  | 'schema'
+  | 'missing'
+  | 'hash'
+  | 'size'
+  | 'unlisted';
 
 /**
  * A bundle that is damaged, incomplete or made for another plantid: exit 2, naming the

@@ -8,19 +8,36 @@ export const bundleFileEntrySchema = z.strictObject({
   bytes: z.number().int().nonnegative(),
 });
 
-/** One variant's parity against the tfjs model on real test images. */
-export const variantParitySchema = z.looseObject({
+/** One variant's parity against the tfjs model on real test images (fields of the parity check's result). */
+export const variantParitySchema = z.object({
   /** Largest absolute difference between tfjs and ONNX probabilities. */
   maxAbsDiff: z.number(),
+  meanAbsDiff: z.number().optional(),
   /** Share of images whose top-1 class agrees with tfjs (0..1). */
   top1Agreement: z.number().min(0).max(1),
+  /** Top-1 accuracy against the true labels of the parity images, and its change vs tfjs. */
+  accuracy: z.number().optional(),
+  accuracyChange: z.number().optional(),
   passed: z.boolean(),
+  /** The rule it was held to, e.g. 'top-1 agreement ≥ 99 %'. */
+  rule: z.string().optional(),
 });
 
-export const parityResultSchema = z.looseObject({
+export const parityResultSchema = z.object({
   samples: z.number().int().nonnegative(),
   passed: z.boolean(),
+  /** What ran the reference, e.g. 'tfjs wasm'. */
+  reference: z.string().optional(),
+  referenceAccuracy: z.number().optional(),
   variants: z.record(z.string(), variantParitySchema),
+});
+
+/** Size and method of a quantised variant, as the quantiser reported it. */
+export const quantizationEntrySchema = z.object({
+  bytes: z.number().int().nonnegative(),
+  sizeRatio: z.number().optional(),
+  method: z.string().optional(),
+  tensors: z.number().int().optional(),
 });
 
 export const bundleManifestSchema = z.strictObject({
@@ -51,7 +68,7 @@ export const bundleManifestSchema = z.strictObject({
   }),
   parity: parityResultSchema.nullable(),
   /** Size and measured change of each quantised variant, as the quantiser reported it. */
-  quantization: z.record(z.string(), z.looseObject({ bytes: z.number().int().nonnegative() })),
+  quantization: z.record(z.string(), quantizationEntrySchema),
   /** Every file of the bundle except manifest.json itself. */
   files: z.record(z.string(), bundleFileEntrySchema),
 });

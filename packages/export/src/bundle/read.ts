@@ -60,9 +60,14 @@ export async function readBundle(dir: string): Promise<Bundle> {
       `labels.json has ${labels.data.length} labels but manifest.json says the model outputs ${manifest.model.outputSize}`,
     );
   }
-  const preprocess = parseSpec(await readJsonFile(root, BUNDLE_FILES.preprocess), join(root, BUNDLE_FILES.preprocess));
+  const preprocess = parseSpec(
+    await readJsonFile(root, BUNDLE_FILES.preprocess),
+    join(root, BUNDLE_FILES.preprocess),
+  );
   const metrics =
-    BUNDLE_FILES.metrics in manifest.files ? ((await readJsonFile(root, BUNDLE_FILES.metrics)) as BundleMetrics) : null;
+    BUNDLE_FILES.metrics in manifest.files
+      ? ((await readJsonFile(root, BUNDLE_FILES.metrics)) as BundleMetrics)
+      : null;
   const temperature = metrics?.calibration?.temperature;
 
   const variants = variantOrder.filter((v) => manifest.model.variants[v] !== undefined);
@@ -113,11 +118,20 @@ async function readManifest(root: string): Promise<BundleManifest> {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new BundleError('manifest', path, 'manifest.json is not valid JSON (damaged?)', 're-export the bundle');
+    throw new BundleError(
+      'manifest',
+      path,
+      'manifest.json is not valid JSON (damaged?)',
+      're-export the bundle',
+    );
   }
   const head = (raw ?? {}) as { format?: unknown; schemaVersion?: unknown };
   if (head.format !== BUNDLE_FORMAT) {
-    throw new BundleError('schema', path, `not a plantid bundle manifest (format is ${JSON.stringify(head.format)})`);
+    throw new BundleError(
+      'schema',
+      path,
+      `not a plantid bundle manifest (format is ${JSON.stringify(head.format)})`,
+    );
   }
   if (head.schemaVersion !== BUNDLE_SCHEMA_VERSION) {
     const v = head.schemaVersion;
@@ -133,17 +147,31 @@ async function readManifest(root: string): Promise<BundleManifest> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || '(root)';
-    throw new BundleError('manifest', path, `manifest.json field ${field}: ${issue?.message}`, 're-export the bundle');
+    throw new BundleError(
+      'manifest',
+      path,
+      `manifest.json field ${field}: ${issue?.message}`,
+      're-export the bundle',
+    );
   }
   const manifest = parsed.data;
   for (const [variant, file] of Object.entries(manifest.model.variants)) {
     if (!(file in manifest.files)) {
-      throw new BundleError('manifest', path, `manifest.json names ${file} as the ${variant} model but does not list it`);
+      throw new BundleError(
+        'manifest',
+        path,
+        `manifest.json names ${file} as the ${variant} model but does not list it`,
+      );
     }
   }
   for (const required of [BUNDLE_FILES.labels, BUNDLE_FILES.preprocess, BUNDLE_FILES.card]) {
     if (!(required in manifest.files)) {
-      throw new BundleError('missing', join(root, required), `${required} is missing from the bundle`, 're-export it');
+      throw new BundleError(
+        'missing',
+        join(root, required),
+        `${required} is missing from the bundle`,
+        're-export it',
+      );
     }
   }
   return manifest;
@@ -152,7 +180,11 @@ async function readManifest(root: string): Promise<BundleManifest> {
 async function verifyFiles(root: string, manifest: BundleManifest): Promise<void> {
   for (const [rel, expected] of Object.entries(manifest.files)) {
     if (isAbsolute(rel) || normalize(rel).startsWith('..')) {
-      throw new BundleError('manifest', join(root, BUNDLE_FILES.manifest), `manifest.json lists a path outside the bundle: ${rel}`);
+      throw new BundleError(
+        'manifest',
+        join(root, BUNDLE_FILES.manifest),
+        `manifest.json lists a path outside the bundle: ${rel}`,
+      );
     }
     const path = join(root, rel);
     const size = await stat(path).then(
@@ -160,7 +192,12 @@ async function verifyFiles(root: string, manifest: BundleManifest): Promise<void
       () => null,
     );
     if (size === null) {
-      throw new BundleError('missing', path, `${rel} is listed in manifest.json but missing`, 'copy the whole bundle folder again');
+      throw new BundleError(
+        'missing',
+        path,
+        `${rel} is listed in manifest.json but missing`,
+        'copy the whole bundle folder again',
+      );
     }
     if (size !== expected.bytes) {
       throw new BundleError(

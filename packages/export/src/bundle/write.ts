@@ -50,7 +50,9 @@ export async function writeBundle(dir: string, input: BundleInput): Promise<Bund
   }
   const labels = bundleLabelsSchema.safeParse(input.labels);
   if (!labels.success) {
-    throw new UsageError(`labels are not valid: ${labels.error.issues[0]?.message}`, { where: BUNDLE_FILES.labels });
+    throw new UsageError(`labels are not valid: ${labels.error.issues[0]?.message}`, {
+      where: BUNDLE_FILES.labels,
+    });
   }
 
   return writeDirAtomic(dir, async (temp) => {

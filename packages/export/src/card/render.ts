@@ -49,7 +49,9 @@ export function renderModelCard(input: ModelCardInput): string {
   push(
     `${data.images} images in the dataset manifest: ${data.splits.train} train, ${data.splits.val} validation, ` +
       `${data.splits.test} test` +
-      (data.excluded ? `; ${data.excluded} excluded by quality checks (corrupt, too small, duplicates).` : '.'),
+      (data.excluded
+        ? `; ${data.excluded} excluded by quality checks (corrupt, too small, duplicates).`
+        : '.'),
     '',
   );
   if (data.sources.some((s) => s.source)) {
@@ -69,7 +71,10 @@ export function renderModelCard(input: ModelCardInput): string {
   push('## Metrics', '');
   const figures = headlineMetrics(input.metrics);
   if (input.metrics === null || input.metrics === undefined) {
-    push('The evaluate stage did not run for this model: it has no measured accuracy. Do not deploy it blind.', '');
+    push(
+      'The evaluate stage did not run for this model: it has no measured accuracy. Do not deploy it blind.',
+      '',
+    );
   } else if (figures.length) {
     push('Measured by the evaluate stage on the held-out test split.', '');
     push('| metric | value |', '|---|---:|');
@@ -84,16 +89,29 @@ export function renderModelCard(input: ModelCardInput): string {
       '(preprocess.json; use the same function that training used).',
     '',
   );
-  push('| variant | bytes | max abs diff vs tfjs | top-1 agreement | parity |', '|---|---:|---:|---:|---|');
+  push(
+    '| variant | bytes | max abs diff vs tfjs | top-1 agreement | accuracy change | parity |',
+    '|---|---:|---:|---:|---:|---|',
+  );
   for (const [variant, bytes] of Object.entries(input.modelBytes)) {
     const p = input.parity?.variants[variant];
+    const change =
+      p?.accuracyChange === undefined
+        ? '–'
+        : `${p.accuracyChange >= 0 ? '+' : ''}${(p.accuracyChange * 100).toFixed(1)} pt`;
     push(
       `| ${variant} | ${bytes ?? ''} | ${p ? p.maxAbsDiff.toExponential(2) : '–'} | ` +
-        `${p ? `${(p.top1Agreement * 100).toFixed(1)} %` : '–'} | ${p ? (p.passed ? 'pass' : 'FAIL') : '–'} |`,
+        `${p ? `${(p.top1Agreement * 100).toFixed(1)} %` : '–'} | ${change} | ${p ? (p.passed ? 'pass' : 'FAIL') : '–'} |`,
     );
   }
   push('');
-  if (input.parity) push(`Parity measured on ${input.parity.samples} real test images.`, '');
+  if (input.parity) {
+    push(
+      `Parity measured on ${input.parity.samples} real test images against the tfjs model; ` +
+        'accuracy change = variant top-1 accuracy minus tfjs top-1 accuracy on those images.',
+      '',
+    );
+  }
 
   push('## Limitations', '');
   const limits = [
@@ -104,7 +122,11 @@ export function renderModelCard(input: ModelCardInput): string {
     'Not for decisions about eating, medicinal use, dosage or toxicity of a plant: a wrong answer can harm.',
   ];
   const fewTest = labels.filter((l) => (data.perClass[l.id]?.test ?? 0) < FEW_TEST_IMAGES);
-  if (fewTest.length) {
+  if (fewTest.length === n) {
+    limits.push(
+      `Every class has fewer than ${FEW_TEST_IMAGES} test images: per-class figures are uncertain.`,
+    );
+  } else if (fewTest.length) {
     limits.push(
       `Fewer than ${FEW_TEST_IMAGES} test images for: ${fewTest.map((l) => l.name).join(', ')}; ` +
         'their measured accuracy is uncertain.',

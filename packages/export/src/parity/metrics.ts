@@ -16,7 +16,8 @@ export function top1(values: Float32Array, n: number): number[] {
   const out: number[] = [];
   for (let r = 0; r < n; r++) {
     let best = 0;
-    for (let c = 1; c < width; c++) if ((values[r * width + c] as number) > (values[r * width + best] as number)) best = c;
+    for (let c = 1; c < width; c++)
+      if ((values[r * width + c] as number) > (values[r * width + best] as number)) best = c;
     out.push(best);
   }
   return out;

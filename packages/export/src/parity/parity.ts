@@ -14,7 +14,11 @@ export interface ParityThresholds {
   quantizedTop1: number;
 }
 
-export const DEFAULT_PARITY_THRESHOLDS: ParityThresholds = { fp32MaxAbsDiff: 1e-4, fp32Top1: 1, quantizedTop1: 0.99 };
+export const DEFAULT_PARITY_THRESHOLDS: ParityThresholds = {
+  fp32MaxAbsDiff: 1e-4,
+  fp32Top1: 1,
+  quantizedTop1: 0.99,
+};
 
 export interface VariantParityResult {
   maxAbsDiff: number;
@@ -73,7 +77,12 @@ export async function checkVariantParity(input: ParityInput): Promise<ParityChec
   }
   const expectedTop1 = top1(expected, n);
   const referenceAccuracy = labels ? agreement(expectedTop1, labels) : undefined;
-  const result: ParityCheckResult = { samples: n, passed: true, reference: reference.description, variants: {} };
+  const result: ParityCheckResult = {
+    samples: n,
+    passed: true,
+    reference: reference.description,
+    variants: {},
+  };
   if (referenceAccuracy !== undefined) result.referenceAccuracy = referenceAccuracy;
 
   for (const [variant, model] of Object.entries(input.onnx) as [ParityVariant, Uint8Array | string][]) {
@@ -91,8 +100,16 @@ export async function checkVariantParity(input: ParityInput): Promise<ParityChec
     const isFp32 = variant === 'fp32';
     const minTop1 = isFp32 ? thresholds.fp32Top1 : thresholds.quantizedTop1;
     const passed = top1Agreement >= minTop1 && (!isFp32 || diff.max <= thresholds.fp32MaxAbsDiff);
-    const rule = isFp32 ? `max abs diff ≤ ${thresholds.fp32MaxAbsDiff} and top-1 agreement ≥ ${percent(minTop1)}` : `top-1 agreement ≥ ${percent(minTop1)}`;
-    const entry: VariantParityResult = { maxAbsDiff: diff.max, meanAbsDiff: diff.mean, top1Agreement, passed, rule };
+    const rule = isFp32
+      ? `max abs diff ≤ ${thresholds.fp32MaxAbsDiff} and top-1 agreement ≥ ${percent(minTop1)}`
+      : `top-1 agreement ≥ ${percent(minTop1)}`;
+    const entry: VariantParityResult = {
+      maxAbsDiff: diff.max,
+      meanAbsDiff: diff.mean,
+      top1Agreement,
+      passed,
+      rule,
+    };
     if (labels && referenceAccuracy !== undefined) {
       entry.accuracy = agreement(actualTop1, labels);
       entry.accuracyChange = entry.accuracy - referenceAccuracy;
@@ -111,7 +128,10 @@ export function assertParity(result: ParityCheckResult, where?: string): void {
   if (result.passed) return;
   const failed = Object.entries(result.variants)
     .filter(([, v]) => v && !v.passed)
-    .map(([name, v]) => `${name} (max abs diff ${v?.maxAbsDiff.toExponential(2)}, top-1 agreement ${percent(v?.top1Agreement ?? 0)}; needs ${v?.rule})`);
+    .map(
+      ([name, v]) =>
+        `${name} (max abs diff ${v?.maxAbsDiff.toExponential(2)}, top-1 agreement ${percent(v?.top1Agreement ?? 0)}; needs ${v?.rule})`,
+    );
   throw new WorkError(`ONNX parity check failed on ${result.samples} images: ${failed.join(', ')}`, {
     ...(where ? { where } : {}),
     hint: 'drop the failing variant from export.quantize, or report the model (its layer mix) as a converter bug',

@@ -1,6 +1,14 @@
 import { decodeModel, encodeModel } from '@plantid/engine';
 import { toFloat16Bits } from './float16.js';
-import { DataType, elementCount, floatValues, intAttribute, makeNode, rawTensor, type TensorProto } from './tensors.js';
+import {
+  DataType,
+  elementCount,
+  floatValues,
+  intAttribute,
+  makeNode,
+  rawTensor,
+  type TensorProto,
+} from './tensors.js';
 
 /** Initialisers smaller than this stay float32 (scalars, tiny biases: nothing to gain). */
 const MIN_ELEMENTS = 16;
@@ -35,7 +43,9 @@ export function quantizeFp16(fp32: Uint8Array): { bytes: Uint8Array; stats: Quan
     for (let i = 0; i < values.length; i++) half[i] = toFloat16Bits(values[i] as number);
     const name = tensor.name as string;
     const stored = `${name}_fp16`;
-    initializers.push(rawTensor(stored, (tensor.dims ?? []).map(Number), DataType.FLOAT16, new Uint8Array(half.buffer)));
+    initializers.push(
+      rawTensor(stored, (tensor.dims ?? []).map(Number), DataType.FLOAT16, new Uint8Array(half.buffer)),
+    );
     casts.push(makeNode('Cast', [stored], [name], `${name}_cast`, [intAttribute('to', DataType.FLOAT)]));
     stats.tensors++;
     stats.bytesBefore += values.byteLength;

@@ -1,6 +1,15 @@
 import { decodeModel, encodeModel } from '@plantid/engine';
 import type { QuantizeStats } from './fp16.js';
-import { DataType, elementCount, floatValues, intAttribute, makeNode, type NodeProto, rawTensor, type TensorProto } from './tensors.js';
+import {
+  DataType,
+  elementCount,
+  floatValues,
+  intAttribute,
+  makeNode,
+  type NodeProto,
+  rawTensor,
+  type TensorProto,
+} from './tensors.js';
 
 /** Weights smaller than this stay float32 (biases, BN vectors, scalars). */
 const MIN_ELEMENTS = 256;
@@ -21,7 +30,11 @@ function channelAxis(consumer: NodeProto): number | null {
 }
 
 /** Symmetric per-channel int8: scale = max|w| / 127 per channel along `axis`, zero point 0. */
-function quantizePerChannel(values: Float32Array, dims: number[], axis: number): { q: Int8Array; scales: Float32Array } {
+function quantizePerChannel(
+  values: Float32Array,
+  dims: number[],
+  axis: number,
+): { q: Int8Array; scales: Float32Array } {
   const channels = dims[axis] as number;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channelOf = (i: number): number => Math.floor(i / inner) % channels;
@@ -33,7 +46,10 @@ function quantizePerChannel(values: Float32Array, dims: number[], axis: number):
   const scales = maxAbs.map((m) => (m > 0 ? m / 127 : 1));
   const q = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    q[i] = Math.max(-127, Math.min(127, Math.round((values[i] as number) / (scales[channelOf(i)] as number))));
+    q[i] = Math.max(
+      -127,
+      Math.min(127, Math.round((values[i] as number) / (scales[channelOf(i)] as number))),
+    );
   }
   return { q, scales };
 }
@@ -70,13 +86,22 @@ export function quantizeInt8(fp32: Uint8Array): { bytes: Uint8Array; stats: Quan
       rawTensor(`${name}_scale`, [channels], DataType.FLOAT, new Uint8Array(scales.buffer)),
       rawTensor(`${name}_zero_point`, [channels], DataType.INT8, new Uint8Array(channels)),
     );
-    dequantize.push(makeNode('DequantizeLinear', [`${name}_int8`, `${name}_scale`, `${name}_zero_point`], [name], `${name}_dequantize`, [intAttribute('axis', axis)]));
+    dequantize.push(
+      makeNode(
+        'DequantizeLinear',
+        [`${name}_int8`, `${name}_scale`, `${name}_zero_point`],
+        [name],
+        `${name}_dequantize`,
+        [intAttribute('axis', axis)],
+      ),
+    );
     stats.tensors++;
     stats.bytesBefore += values.byteLength;
     stats.bytesAfter += q.byteLength + scales.byteLength + channels;
   }
   graph.initializer = initializers;
   graph.node = [...dequantize, ...nodes];
-  model.docString = `${model.docString ?? ''} int8 per-channel weights (DequantizeLinear), float32 activations.`.trim();
+  model.docString =
+    `${model.docString ?? ''} int8 per-channel weights (DequantizeLinear), float32 activations.`.trim();
   return { bytes: encodeModel(model), stats };
 }

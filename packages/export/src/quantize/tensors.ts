@@ -1,4 +1,4 @@
-import { onnx, type OnnxTypes } from '@plantid/engine';
+import { type OnnxTypes, onnx } from '@plantid/engine';
 
 export type TensorProto = OnnxTypes.TensorProto;
 export type ModelProto = OnnxTypes.ModelProto;
@@ -20,7 +20,13 @@ export function elementCount(tensor: TensorProto): number {
   return (tensor.dims ?? []).reduce<number>((n, d) => n * Number(d), 1);
 }
 
-export function makeNode(opType: string, inputs: string[], outputs: string[], name: string, attribute: OnnxTypes.IAttributeProto[] = []): NodeProto {
+export function makeNode(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attribute: OnnxTypes.IAttributeProto[] = [],
+): NodeProto {
   return onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute });
 }
 

@@ -14,8 +14,8 @@ export const aliasNameSchema = z
 const aliasEventSchema = z.strictObject({
   at: z.iso.datetime(),
   alias: z.string(),
-  /** promote: the alias now points at `version`; rollback: it went back from `from` to `version`. */
-  action: z.enum(['promote', 'rollback']),
+  /** publish/promote: the alias now points at `version`; rollback: it went back from `from` to `version`. */
+  action: z.enum(['publish', 'promote', 'rollback']),
   version: z.number().int().positive(),
   from: z.number().int().positive().nullable(),
 });
@@ -45,26 +45,31 @@ export async function readAliases(nameDir: string): Promise<AliasesFile> {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new UsageError('aliases file is not valid JSON', { where: path, hint: 'restore it from its history or delete it' });
+    throw new UsageError('aliases file is not valid JSON', {
+      where: path,
+      hint: 'restore it from its history or delete it',
+    });
   }
   const parsed = aliasesFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`aliases file field ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { where: path });
+    throw new UsageError(`aliases file field ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, {
+      where: path,
+    });
   }
   return parsed.data;
 }
 
 /**
- * The versions an alias pointed at, oldest first, as a stack: promote pushes, rollback pops.
+ * The versions an alias pointed at, oldest first, as a stack: publish/promote push, rollback pops.
  * The last entry is the current target; the one before is where a rollback goes.
  */
 export function aliasStack(file: AliasesFile, alias: string): number[] {
   const stack: number[] = [];
   for (const event of file.history) {
     if (event.alias !== alias) continue;
-    if (event.action === 'promote') stack.push(event.version);
-    else stack.pop();
+    if (event.action === 'rollback') stack.pop();
+    else stack.push(event.version);
   }
   return stack;
 }

@@ -62,7 +62,14 @@ export async function listModels(registryDir: string): Promise<RegistryModel[]> 
         const bytes = Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0);
         versions.push({ version, dir, created: manifest.created, bytes, aliases: pointing });
       } catch {
-        versions.push({ version, dir, created: null, bytes: null, aliases: pointing, problem: 'manifest.json unreadable' });
+        versions.push({
+          version,
+          dir,
+          created: null,
+          bytes: null,
+          aliases: pointing,
+          problem: 'manifest.json unreadable',
+        });
       }
     }
     if (versions.length || Object.keys(aliases).length) models.push({ name: entry.name, versions, aliases });
@@ -82,7 +89,9 @@ export async function findPublished(
 ): Promise<number | undefined> {
   for (const version of (await listVersions(registryDir, name)).reverse()) {
     try {
-      const manifest = JSON.parse(await readFile(join(registryDir, name, String(version), 'manifest.json'), 'utf8')) as {
+      const manifest = JSON.parse(
+        await readFile(join(registryDir, name, String(version), 'manifest.json'), 'utf8'),
+      ) as {
         hashes?: Record<string, unknown>;
         producer?: { version?: string };
       };
@@ -101,6 +110,9 @@ export async function findPublished(
   }
   return undefined;
 }
+
+/** Another export published the same name and version first; the next free version is free to take. */
+export class VersionTakenError extends WorkError {}
 
 export interface PublishResult {
   name: string;
@@ -128,10 +140,13 @@ export async function publishBundle(
   let alreadyPublished = false;
   if (await exists(dest)) {
     if (!(await sameContent(dest, bundle.manifest.files))) {
-      throw new WorkError(`${bundle.name} version ${bundle.version} already exists in the registry with other content`, {
-        where: dest,
-        hint: 'export again: the next export takes the next free version',
-      });
+      throw new VersionTakenError(
+        `${bundle.name} version ${bundle.version} already exists in the registry with other content`,
+        {
+          where: dest,
+          hint: 'export again: the next export takes the next free version',
+        },
+      );
     }
     alreadyPublished = true;
   } else {
@@ -142,15 +157,19 @@ export async function publishBundle(
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       if (await exists(dest)) {
-        throw new WorkError(`${bundle.name} version ${bundle.version} was published by another export meanwhile`, {
-          where: dest,
-          hint: 'export again to get the next version',
-        });
+        throw new VersionTakenError(
+          `${bundle.name} version ${bundle.version} was published by another export meanwhile`,
+          {
+            where: dest,
+            hint: 'export again to get the next version',
+          },
+        );
       }
       throw error;
     }
   }
-  for (const alias of options.aliases ?? ['latest']) await setAlias(nameDir, alias, bundle.version);
+  for (const alias of options.aliases ?? ['latest'])
+    await setAlias(nameDir, alias, bundle.version, 'publish');
   return { name: bundle.name, version: bundle.version, dir: dest, alreadyPublished };
 }
 
@@ -181,7 +200,7 @@ export async function promote(
     });
   }
   await readBundle(dir);
-  return setAlias(nameDir, alias, version).then((move) => ({ name, ...move }));
+  return setAlias(nameDir, alias, version, 'promote').then((move) => ({ name, ...move }));
 }
 
 /**
@@ -259,18 +278,24 @@ export async function resolveBundle(
   return dir;
 }
 
-async function setAlias(nameDir: string, alias: string, version: number): Promise<Omit<AliasMove, 'name'>> {
+async function setAlias(
+  nameDir: string,
+  alias: string,
+  version: number,
+  action: 'publish' | 'promote',
+): Promise<Omit<AliasMove, 'name'>> {
   return updateAliases(nameDir, (file) => {
     const from = aliasStack(file, alias).at(-1) ?? null;
     if (from === version) return { alias, from, to: version, changed: false };
-    file.history.push({ at: new Date().toISOString(), alias, action: 'promote', version, from });
+    file.history.push({ at: new Date().toISOString(), alias, action, version, from });
     return { alias, from, to: version, changed: true };
   });
 }
 
 function checkAlias(alias: string): void {
   const parsed = aliasNameSchema.safeParse(alias);
-  if (!parsed.success) throw new UsageError(`alias "${alias}": ${parsed.error.issues[0]?.message}`, { where: '--alias' });
+  if (!parsed.success)
+    throw new UsageError(`alias "${alias}": ${parsed.error.issues[0]?.message}`, { where: '--alias' });
 }
 
 async function requireModel(registryDir: string, name: string): Promise<string> {
@@ -291,7 +316,9 @@ async function sameContent(dir: string, files: Record<string, { sha256: string }
       files: Record<string, { sha256: string }>;
     };
     const a = Object.entries(files);
-    return a.length === Object.keys(other.files).length && a.every(([k, v]) => other.files[k]?.sha256 === v.sha256);
+    return (
+      a.length === Object.keys(other.files).length && a.every(([k, v]) => other.files[k]?.sha256 === v.sha256)
+    );
   } catch {
     return false;
   }

@@ -44,9 +44,12 @@ export async function readTrainOutput(dir: string): Promise<TrainOutput> {
   const labelsPath = join(dir, 'labels.json');
   const labels = bundleLabelsSchema.safeParse(await readJson('train', labelsPath));
   if (!labels.success) {
-    throw new WorkError(`labels.json is not a list of { index, id, name }: ${labels.error.issues[0]?.message}`, {
-      where: labelsPath,
-    });
+    throw new WorkError(
+      `labels.json is not a list of { index, id, name }: ${labels.error.issues[0]?.message}`,
+      {
+        where: labelsPath,
+      },
+    );
   }
   const preprocessPath = join(dir, 'preprocess.json');
   const preprocess = parseSpec(await readJson('train', preprocessPath), preprocessPath);
@@ -56,7 +59,14 @@ export async function readTrainOutput(dir: string): Promise<TrainOutput> {
   await sha256File(modelJson).catch((error: unknown) => {
     throw missingInput('train', modelJson, error);
   });
-  return { modelDir, modelJson, modelHash: await hashDirectory(modelDir), labels: labels.data, preprocess, info };
+  return {
+    modelDir,
+    modelJson,
+    modelHash: await hashDirectory(modelDir),
+    labels: labels.data,
+    preprocess,
+    info,
+  };
 }
 
 /** Evaluate's metrics.json, or null when the run had no evaluate stage. */
@@ -79,7 +89,11 @@ export async function readDatasetOutput(dir: string): Promise<DatasetOutput> {
     try {
       records.push(JSON.parse(line) as DatasetRecord);
     } catch (error) {
-      throw new WorkError(`line ${i + 1} is not JSON`, { where: path, hint: 'rerun the dataset stage', cause: error });
+      throw new WorkError(`line ${i + 1} is not JSON`, {
+        where: path,
+        hint: 'rerun the dataset stage',
+        cause: error,
+      });
     }
   });
   return { records, hash: await sha256File(path) };
@@ -95,4 +109,10 @@ export function backboneHash(info: Record<string, unknown>, configured: string |
   const candidates = [backbone?.sha256, hashes?.backbone, info.backboneSha256, configured];
   const found = candidates.find((c): c is string => typeof c === 'string' && /^[0-9a-f]{64}$/.test(c));
   return found ?? null;
+}
+
+/** The backbone weights' licence as train.json records it (`backbone.license`), if it does. */
+export function backboneLicense(info: Record<string, unknown>): string | null {
+  const license = (info.backbone as Record<string, unknown> | undefined)?.license;
+  return typeof license === 'string' && license.trim() ? license.trim() : null;
 }

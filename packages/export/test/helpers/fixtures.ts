@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreprocessSpec } from '@plantid/preprocess';
@@ -24,18 +24,35 @@ export const spec: PreprocessSpec = {
 
 export const metrics = { top1: 0.9123, top3: 0.9871, ece: 0.031, calibration: { temperature: 1.37 } };
 
+const madeDirs: string[] = [];
+
+/** A fresh folder under the OS temp dir; removeTempDirs() deletes every one made so far. */
 export async function tempDir(prefix = 'plantid-export-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of madeDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
 /** A real tfjs layers model (model.json + weights.bin) saved the way tfjs-node's file:// handler does. */
-export async function saveTinyTfjsModel(dir: string, size = spec.size, classes = labels.length): Promise<string> {
+export async function saveTinyTfjsModel(
+  dir: string,
+  size = spec.size,
+  classes = labels.length,
+): Promise<string> {
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   const model = tf.sequential({
     layers: [
       tf.layers.flatten({ inputShape: [size, size, 3] }),
-      tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) }),
+      tf.layers.dense({
+        units: classes,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+      }),
     ],
   });
   await mkdir(dir, { recursive: true });

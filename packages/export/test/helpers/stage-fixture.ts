@@ -26,7 +26,9 @@ export const classNames = ['Hibiscus rosa-sinensis', 'Psidium guajava', 'Moringa
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 /** A recording Tracker: the export stage's registerModel calls land here for the test to check. */
-export function recordingTracker(): Tracker & { registered: { name: string; dir: string; alias?: string }[] } {
+export function recordingTracker(): Tracker & {
+  registered: { name: string; dir: string; alias?: string }[];
+} {
   const registered: { name: string; dir: string; alias?: string }[] = [];
   return {
     registered,
@@ -57,12 +59,14 @@ export interface StageFixture {
  * from ../shared (3 classes × 8 images: 4 train, 1 val, 3 test), a small trained-shape tfjs
  * model saved with engine's saveLayersModel, and an evaluate metrics.json.
  */
-export async function stageFixture(options: {
-  size?: number;
-  model?: (size: number, classes: number) => tf.LayersModel;
-  config?: Partial<PlantidConfigInput>;
-  evaluate?: boolean;
-} = {}): Promise<StageFixture> {
+export async function stageFixture(
+  options: {
+    size?: number;
+    model?: (size: number, classes: number) => tf.LayersModel;
+    config?: Partial<PlantidConfigInput>;
+    evaluate?: boolean;
+  } = {},
+): Promise<StageFixture> {
   const size = options.size ?? 32;
   const work = await tempDir('plantid-export-stage-');
   const runDir = join(work, 'runs', 'r1');
@@ -86,7 +90,10 @@ export async function stageFixture(options: {
       });
     }
   }
-  await writeFile(join(datasetDir, 'manifest.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  await writeFile(
+    join(datasetDir, 'manifest.jsonl'),
+    `${records.map((r) => JSON.stringify(r)).join('\n')}\n`,
+  );
 
   const labels = classNames.map((name, index) => ({ index, id: slug(name), name }));
   const trainDir = join(runDir, 'train');
@@ -96,24 +103,50 @@ export async function stageFixture(options: {
     options.model?.(size, labels.length) ??
     tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [size, size, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.conv2d({
+          inputShape: [size, size, 3],
+          filters: 8,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
         tf.layers.batchNormalization(),
         tf.layers.globalAveragePooling2d({}),
         tf.layers.dropout({ rate: 0.2 }),
-        tf.layers.dense({ units: labels.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        tf.layers.dense({
+          units: labels.length,
+          activation: 'softmax',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+        }),
       ],
     });
   await saveLayersModel(model, join(trainDir, 'model'));
   model.dispose();
   await writeJsonAtomic(join(trainDir, 'labels.json'), labels);
-  const preprocess = { version: 1, size, resize: 'center-crop', orient: true, colorSpace: 'srgb', normalize: { scale: 127.5, offset: -1 }, layout: 'NHWC' };
+  const preprocess = {
+    version: 1,
+    size,
+    resize: 'center-crop',
+    orient: true,
+    colorSpace: 'srgb',
+    normalize: { scale: 127.5, offset: -1 },
+    layout: 'NHWC',
+  };
   await writeJsonAtomic(join(trainDir, 'preprocess.json'), preprocess);
-  await writeJsonAtomic(join(trainDir, 'train.json'), { backbone: { name: 'mobilenet_v2', sha256: 'e'.repeat(64) } });
+  await writeJsonAtomic(join(trainDir, 'train.json'), {
+    backbone: { name: 'mobilenet_v2', sha256: 'e'.repeat(64), license: 'Apache-2.0 (train.json)' },
+  });
 
   const inputs: Record<string, string> = { dataset: datasetDir, train: trainDir };
   if (options.evaluate !== false) {
     const evaluateDir = join(runDir, 'evaluate');
-    await writeJsonAtomic(join(evaluateDir, 'metrics.json'), { top1: 0.8889, top3: 1, calibration: { temperature: 1.21, ece: 0.04 } });
+    await writeJsonAtomic(join(evaluateDir, 'metrics.json'), {
+      top1: 0.8889,
+      top3: 1,
+      calibration: { temperature: 1.21, ece: 0.04 },
+    });
     inputs.evaluate = evaluateDir;
   }
 

@@ -17,7 +17,12 @@ export function tinyOnnxClassifier(options: { size: number; classes: number; see
   const weights = Float32Array.from({ length: features * classes }, random);
   const bias = Float32Array.from({ length: classes }, random);
   const tensor = (name: string, dims: number[], data: Float32Array) =>
-    onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
+    onnx.TensorProto.create({
+      name,
+      dims,
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(data.buffer),
+    });
   const valueInfo = (name: string, dims: (number | string)[]) =>
     onnx.ValueInfoProto.create({
       name,
@@ -34,13 +39,28 @@ export function tinyOnnxClassifier(options: { size: number; classes: number; see
     output: [valueInfo('probabilities', ['batch', classes])],
     initializer: [tensor('W', [features, classes], weights), tensor('b', [classes], bias)],
     node: [
-      { opType: 'Flatten', input: ['input'], output: ['flat'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+      {
+        opType: 'Flatten',
+        input: ['input'],
+        output: ['flat'],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      },
       { opType: 'MatMul', input: ['flat', 'W'], output: ['logits0'] },
       { opType: 'Add', input: ['logits0', 'b'], output: ['logits'] },
-      { opType: 'Softmax', input: ['logits'], output: ['probabilities'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+      {
+        opType: 'Softmax',
+        input: ['logits'],
+        output: ['probabilities'],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      },
     ],
   });
   return onnx.ModelProto.encode(
-    onnx.ModelProto.create({ irVersion: 8, producerName: 'plantid-test', opsetImport: [{ domain: '', version: 13 }], graph }),
+    onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'plantid-test',
+      opsetImport: [{ domain: '', version: 13 }],
+      graph,
+    }),
   ).finish();
 }

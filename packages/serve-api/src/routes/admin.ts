@@ -20,7 +20,13 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
           type: 'object',
           required: ['bundle'],
           additionalProperties: false,
-          properties: { bundle: { type: 'string', minLength: 1, description: 'Bundle folder or registry name@alias / name@version.' } },
+          properties: {
+            bundle: {
+              type: 'string',
+              minLength: 1,
+              description: 'Bundle folder or registry name@alias / name@version.',
+            },
+          },
         },
         response: {
           200: {
@@ -46,7 +52,10 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
           throw reloadFailure(error);
         }
         ctx.useModel(loaded.model);
-        request.log.info({ event: 'reload', previous, current: loaded.model.summary, loadMs: Math.round(loaded.loadMs) }, 'model reloaded');
+        request.log.info(
+          { event: 'reload', previous, current: loaded.model.summary, loadMs: Math.round(loaded.loadMs) },
+          'model reloaded',
+        );
         return { previous, current: loaded.model.summary, loadMs: Math.round(loaded.loadMs) };
       });
     },
@@ -61,7 +70,11 @@ function reloadFailure(error: unknown): unknown {
   const e = error as { exitCode?: number; toLine?: () => string; message?: string };
   if (typeof e.toLine === 'function') {
     const status = e.exitCode === 2 ? 400 : 422;
-    return new ApiError(status, 'RELOAD_FAILED', `reload failed, still serving the previous model: ${e.toLine()}`);
+    return new ApiError(
+      status,
+      'RELOAD_FAILED',
+      `reload failed, still serving the previous model: ${e.toLine()}`,
+    );
   }
   if (error instanceof ApiError) return error;
   const first = String(e.message ?? error).split('\n')[0];
@@ -70,7 +83,11 @@ function reloadFailure(error: unknown): unknown {
 
 async function authorize(request: FastifyRequest, token: string | undefined): Promise<void> {
   if (!token) {
-    throw new ApiError(403, 'ADMIN_DISABLED', 'admin routes are off; set serve.adminToken or PLANTID_ADMIN_TOKEN to enable them');
+    throw new ApiError(
+      403,
+      'ADMIN_DISABLED',
+      'admin routes are off; set serve.adminToken or PLANTID_ADMIN_TOKEN to enable them',
+    );
   }
   const header = request.headers.authorization ?? '';
   const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();

@@ -26,8 +26,16 @@ export function feedbackRoutes(app: FastifyInstance, ctx: ApiContext): void {
           additionalProperties: false,
           properties: {
             predictionId: { type: 'string', format: 'uuid', description: 'The `id` of a recent prediction.' },
-            label: { type: 'string', minLength: 1, description: 'The right label id (or display name); the predicted label when it was correct.' },
-            consent: { type: 'boolean', description: 'true = keep the photo (metadata stripped) for retraining; false = keep only the judgement.' },
+            label: {
+              type: 'string',
+              minLength: 1,
+              description: 'The right label id (or display name); the predicted label when it was correct.',
+            },
+            consent: {
+              type: 'boolean',
+              description:
+                'true = keep the photo (metadata stripped) for retraining; false = keep only the judgement.',
+            },
             location: {
               type: 'object',
               description: 'Optional, stored only when sent here; never taken from the photo.',
@@ -68,9 +76,17 @@ export function feedbackRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const label = resolveLabel(request.body.label, prediction.labelIds, ctx);
       const record = await ctx.feedback.add({ prediction, label, consent, location: location ?? null });
       ctx.metrics.feedback.inc({ correct: String(record.correct), consent: String(consent) });
-      request.log.info({ event: 'feedback', feedbackId: record.id, predictionId, correct: record.correct, consent }, 'feedback');
+      request.log.info(
+        { event: 'feedback', feedbackId: record.id, predictionId, correct: record.correct, consent },
+        'feedback',
+      );
       reply.code(201);
-      return { id: record.id, correct: record.correct, imageStored: record.image !== null, locationStored: record.location !== null };
+      return {
+        id: record.id,
+        correct: record.correct,
+        imageStored: record.image !== null,
+        locationStored: record.location !== null,
+      };
     },
   );
 }
@@ -80,5 +96,8 @@ function resolveLabel(given: string, labelIds: ReadonlySet<string>, ctx: ApiCont
   if (labelIds.has(given)) return given;
   const byName = ctx.holder.current?.labels.find((l) => l.name === given && labelIds.has(l.id));
   if (byName) return byName.id;
-  throw badRequest('UNKNOWN_LABEL', `label "${given}" is not one of the model's ${labelIds.size} labels; see GET /v1/models for the list`);
+  throw badRequest(
+    'UNKNOWN_LABEL',
+    `label "${given}" is not one of the model's ${labelIds.size} labels; see GET /v1/models for the list`,
+  );
 }

@@ -2,39 +2,64 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiContext } from '../context.js';
 import { ApiError, badRequest } from '../errors.js';
 import { type InferenceResult, inferImage, roundMs } from '../infer.js';
 import { readPredictInput, type UploadedImage } from '../input.js';
 import type { ServingModel } from '../model.js';
-import type { ApiContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
 
 const topKQuery = {
   type: 'object',
-  properties: { topK: { type: 'integer', minimum: 1, description: 'How many predictions to return (1..classes); default serve.topK.' } },
+  properties: {
+    topK: {
+      type: 'integer',
+      minimum: 1,
+      description: 'How many predictions to return (1..classes); default serve.topK.',
+    },
+  },
   additionalProperties: false,
 } as const;
 
-const jsonImage = { type: 'string', contentEncoding: 'base64', description: 'The photo file, base64 (a data: URL works too).' } as const;
+const jsonImage = {
+  type: 'string',
+  contentEncoding: 'base64',
+  description: 'The photo file, base64 (a data: URL works too).',
+} as const;
 
 /** Multipart bodies are read as streams by the handler (with byte limits), so their schemas only document. */
 export const MULTIPART_DOCS: Record<string, object> = {
   '/v1/predict': {
     type: 'object',
     required: ['image'],
-    properties: { image: { type: 'string', format: 'binary', description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).' }, topK: { type: 'integer', minimum: 1 } },
+    properties: {
+      image: {
+        type: 'string',
+        format: 'binary',
+        description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
+      },
+      topK: { type: 'integer', minimum: 1 },
+    },
   },
   '/v1/predict/batch': {
     type: 'object',
     required: ['image'],
     properties: {
-      image: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'One field per photo (repeat the field).' },
+      image: {
+        type: 'array',
+        items: { type: 'string', format: 'binary' },
+        description: 'One field per photo (repeat the field).',
+      },
       topK: { type: 'integer', minimum: 1 },
     },
   },
 };
 
-export const RAW_IMAGE_DOC = { type: 'string', format: 'binary', description: 'The photo as the raw request body.' } as const;
+export const RAW_IMAGE_DOC = {
+  type: 'string',
+  format: 'binary',
+  description: 'The photo as the raw request body.',
+} as const;
 
 /** Adds the multipart and raw-image bodies to a route's OpenAPI entry (validation stays JSON-only). */
 function documentUploads({ schema, url }: { schema: unknown; url: string }) {
@@ -66,7 +91,11 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
         body: {
           content: {
             'application/json': {
-              schema: { type: 'object', required: ['image'], properties: { image: jsonImage, topK: { type: 'integer', minimum: 1 } } },
+              schema: {
+                type: 'object',
+                required: ['image'],
+                properties: { image: jsonImage, topK: { type: 'integer', minimum: 1 } },
+              },
             },
           },
         },
@@ -77,7 +106,11 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const started = performance.now();
       const model = ctx.holder.acquire();
       try {
-        const input = await readPredictInput(request, { maxBytes: settings.maxUploadBytes, maxImages: 1 }, false);
+        const input = await readPredictInput(
+          request,
+          { maxBytes: settings.maxUploadBytes, maxImages: 1 },
+          false,
+        );
         const k = resolveTopK(request.query.topK ?? input.topK, model, settings.topK);
         const image = input.images[0]!;
         const result = await inferImage(model, image.bytes, { ...limits(ctx), topK: k, field: image.field });
@@ -106,7 +139,10 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
               schema: {
                 type: 'object',
                 required: ['images'],
-                properties: { images: { type: 'array', minItems: 1, maxItems: settings.maxBatchImages, items: jsonImage }, topK: { type: 'integer', minimum: 1 } },
+                properties: {
+                  images: { type: 'array', minItems: 1, maxItems: settings.maxBatchImages, items: jsonImage },
+                  topK: { type: 'integer', minimum: 1 },
+                },
               },
             },
           },
@@ -142,16 +178,32 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const started = performance.now();
       const model = ctx.holder.acquire();
       try {
-        const input = await readPredictInput(request, { maxBytes: settings.maxUploadBytes, maxImages: settings.maxBatchImages }, true);
+        const input = await readPredictInput(
+          request,
+          { maxBytes: settings.maxUploadBytes, maxImages: settings.maxBatchImages },
+          true,
+        );
         const k = resolveTopK(request.query.topK ?? input.topK, model, settings.topK);
         const results = await Promise.all(
           input.images.map(async (image, index) => {
             try {
-              const result = await inferImage(model, image.bytes, { ...limits(ctx), topK: k, field: image.field });
-              return { index, filename: image.filename, ...respond(ctx, request, model, image, result, started) };
+              const result = await inferImage(model, image.bytes, {
+                ...limits(ctx),
+                topK: k,
+                field: image.field,
+              });
+              return {
+                index,
+                filename: image.filename,
+                ...respond(ctx, request, model, image, result, started),
+              };
             } catch (error) {
               if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
-              ctx.metrics.requests.inc({ route: '/v1/predict/batch#image', method: 'POST', status: String(error.statusCode) });
+              ctx.metrics.requests.inc({
+                route: '/v1/predict/batch#image',
+                method: 'POST',
+                status: String(error.statusCode),
+              });
               return { index, filename: image.filename, error: errorBody(error) };
             }
           }),
@@ -172,12 +224,22 @@ function resolveTopK(requested: number | undefined, model: ServingModel, fallbac
   const classes = model.labels.length;
   if (requested === undefined) return Math.min(fallback, classes);
   if (!Number.isInteger(requested) || requested < 1 || requested > classes) {
-    throw badRequest('TOPK_OUT_OF_RANGE', `topK must be between 1 and ${classes} (the model has ${classes} classes), got ${requested}`);
+    throw badRequest(
+      'TOPK_OUT_OF_RANGE',
+      `topK must be between 1 and ${classes} (the model has ${classes} classes), got ${requested}`,
+    );
   }
   return requested;
 }
 
-function respond(ctx: ApiContext, request: FastifyRequest, model: ServingModel, image: UploadedImage, result: InferenceResult, started: number) {
+function respond(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  model: ServingModel,
+  image: UploadedImage,
+  result: InferenceResult,
+  started: number,
+) {
   const id = randomUUID();
   const top1 = result.predictions[0]!;
   const totalMs = performance.now() - started;
@@ -220,6 +282,10 @@ function respond(ctx: ApiContext, request: FastifyRequest, model: ServingModel, 
 }
 
 export function errorBody(error: ApiError) {
-  return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? 'Error', message: error.message };
+  return {
+    statusCode: error.statusCode,
+    code: error.code,
+    error: STATUS_CODES[error.statusCode] ?? 'Error',
+    message: error.message,
+  };
 }
-

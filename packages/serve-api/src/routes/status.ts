@@ -74,12 +74,20 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
                       type: 'array',
                       items: {
                         type: 'object',
-                        properties: { index: { type: 'integer' }, id: { type: 'string' }, name: { type: 'string' } },
+                        properties: {
+                          index: { type: 'integer' },
+                          id: { type: 'string' },
+                          name: { type: 'string' },
+                        },
                         required: ['index', 'id', 'name'],
                       },
                     },
                     preprocess: { type: 'object', additionalProperties: true },
-                    metrics: { type: ['object', 'null'], additionalProperties: true, description: 'Headline figures of evaluate/metrics.json.' },
+                    metrics: {
+                      type: ['object', 'null'],
+                      additionalProperties: true,
+                      description: 'Headline figures of evaluate/metrics.json.',
+                    },
                   },
                 },
               },
@@ -117,7 +125,10 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get(
     '/metrics',
-    { config: { rateLimit: false }, schema: { summary: 'Prometheus metrics', tags: ['status'], produces: ['text/plain'] } },
+    {
+      config: { rateLimit: false },
+      schema: { summary: 'Prometheus metrics', tags: ['status'], produces: ['text/plain'] },
+    },
     async (_request, reply) => {
       reply.type(ctx.metrics.registry.contentType);
       return ctx.metrics.registry.metrics();
@@ -130,7 +141,8 @@ function headline(metrics: Record<string, unknown> | null): Record<string, unkno
   if (!metrics) return null;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metrics)) {
-    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') out[key] = value;
+    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+      out[key] = value;
   }
   if (metrics.calibration && typeof metrics.calibration === 'object') out.calibration = metrics.calibration;
   return out;

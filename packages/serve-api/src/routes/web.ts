@@ -18,7 +18,13 @@ function packageRoot(): string {
 /** The web page: static HTML/CSS from web/public, and web/app.ts served as JavaScript. */
 export async function webRoutes(app: FastifyInstance): Promise<void> {
   const script = typescriptToJavaScript(await readFile(join(WEB_DIR, 'app.ts'), 'utf8'));
-  await app.register(fastifyStatic, { root: join(WEB_DIR, 'public'), prefix: '/', index: 'index.html', wildcard: false, maxAge: '5m' });
+  await app.register(fastifyStatic, {
+    root: join(WEB_DIR, 'public'),
+    prefix: '/',
+    index: 'index.html',
+    wildcard: false,
+    maxAge: '5m',
+  });
   app.get('/app.js', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300');
     return script;

@@ -8,6 +8,7 @@ export type EmbedderPreference = 'onnx' | 'tfjs';
  * An inference engine for the frozen backbone: ONNX Runtime on the converted graph (fast), or
  * tfjs on wasm when conversion or ONNX Runtime fails. `outputLayer` cuts inside the model
  * (boundary activations for fine-tuning); without it the model's pooled output is used.
+ * One ONNX Runtime thread by default: the other core decodes and augments the next images.
  */
 export async function createBackboneEngine(
   model: tf.LayersModel,
@@ -16,7 +17,7 @@ export async function createBackboneEngine(
   if ((options.prefer ?? 'onnx') === 'onnx') {
     try {
       const bytes = layersModelToOnnx(model, options.outputLayer ? { outputLayer: options.outputLayer } : {});
-      return await createEngine({ kind: 'onnx', model: bytes, threads: options.threads, maxBatch: 64 });
+      return await createEngine({ kind: 'onnx', model: bytes, threads: options.threads ?? 1, maxBatch: 64 });
     } catch (error) {
       options.log?.warn(
         `ONNX Runtime unavailable for the backbone (${(error as Error).message.split('\n')[0]}); using tfjs wasm`,

@@ -1,7 +1,7 @@
 import { hashJson, sha256 } from '@plantid/core';
-import { type AugmentSpec, type PreprocessSpec, viewSeed } from '@plantid/preprocess';
+import { type AugmentSpec, type PreprocessSpec, pixelPipelineId, viewSeed } from '@plantid/preprocess';
 
-/** What one cached vector was computed from: image bytes, spec, and for augmented views the augmentation and its seed. */
+/** What one cached vector was computed from: image bytes, spec, pixel code version, and for augmented views the augmentation and its seed. */
 export interface ViewKeyParts {
   imageId: string;
   spec: PreprocessSpec;
@@ -13,7 +13,7 @@ export interface ViewKeyParts {
 
 export function viewKey({ imageId, spec, aug, seed, view }: ViewKeyParts): string {
   const what = view === 0 ? 'clean' : `aug:${hashJson(aug)}:${viewSeed(seed, imageId, view)}`;
-  return sha256(`${imageId}|${hashJson(spec)}|${what}`);
+  return sha256(`${imageId}|${hashJson(spec)}|${pixelPipelineId()}|${what}`);
 }
 
 /** Cache folder name for vectors of one backbone (by content hash) at one layer. */

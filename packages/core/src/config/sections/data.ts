@@ -44,12 +44,51 @@ export const dataSchema = z
       .min(1)
       .default(4)
       .describe('Images whose long/short side ratio exceeds this are flagged extreme_aspect.'),
+    nearUniform: z
+      .strictObject({
+        std: z
+          .number()
+          .nonnegative()
+          .default(6)
+          .describe('Images whose grey-level standard deviation (0–255) is below this are flagged near_uniform.'),
+      })
+      .prefault({}),
     nearDuplicate: z
       .strictObject({
         hamming: nonNegativeInt
           .max(32)
-          .default(6)
-          .describe('Perceptual-hash Hamming radius for near duplicates.'),
+          .default(10)
+          .describe('Perceptual-hash (64-bit pHash) Hamming radius for near-duplicate candidates (confirmed by minDetail).'),
+        minDetail: z
+          .number()
+          .min(-1)
+          .max(1)
+          .default(0.9)
+          .describe(
+            'A pHash match is a near duplicate only when the fine-detail correlation of the two images reaches this (1 = identical).',
+          ),
+        sequence: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(true)
+              .describe('Keep look-alike consecutive shots (same folder, file numbers n and n+1) in one split.'),
+            hamming: nonNegativeInt
+              .max(32)
+              .default(12)
+              .describe('pHash radius under which two consecutive shots are kept together.'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    concurrency: positiveInt.optional().describe('Images decoded at once; default: 2 × CPU cores.'),
+    report: z
+      .strictObject({
+        thumbnailsPerClass: nonNegativeInt.default(8).describe('Thumbnails per class in report.html.'),
+        maxGroups: nonNegativeInt.default(40).describe('Duplicate groups shown side by side in report.html.'),
+        maxFlagged: nonNegativeInt
+          .default(120)
+          .describe('Flagged images shown in report.html (report.json lists all).'),
       })
       .prefault({}),
     split: z

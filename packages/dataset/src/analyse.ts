@@ -1,0 +1,172 @@
+import { createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Progress, sha256 } from '@plantid/core';
+import { greyStats, laplacianVariance } from './image/blur.js';
+import { detailSignature } from './image/detail.js';
+import { readExif } from './image/exif.js';
+import { formatHash64 } from './image/hamming.js';
+import { phashFromGrey } from './image/phash.js';
+import { decodeThumbnail, meanColour, toGrey } from './image/thumbnail.js';
+import type { Candidate } from './ingest/types.js';
+
+/** Bump when what `analyseOne` computes changes: invalidates resume files. */
+const ANALYSIS_VERSION = 1;
+
+export interface Analysis {
+  id: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+  phash: string | null;
+  blur: number | null;
+  greyStd: number | null;
+  meanRgb: [number, number, number] | null;
+  dateCollected: string | null;
+  camera: string | null;
+  location: { latitude: number; longitude: number } | null;
+  /** Fine-detail signature (int8) confirming pHash matches; null when undecodable. */
+  detail: Int8Array | null;
+  /** Why the file could not be decoded; null when it could. */
+  error: string | null;
+}
+
+export async function analyseOne(file: string, keepLocation: boolean): Promise<Analysis> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    return { ...failed(`cannot read file (${(error as NodeJS.ErrnoException).code ?? error})`), id: sha256(''), bytes: 0 };
+  }
+  const base = { id: sha256(bytes), bytes: bytes.length, dateCollected: null, camera: null, location: null };
+  try {
+    const thumb = await decodeThumbnail(bytes);
+    const pixels = thumb.thumbWidth * thumb.thumbHeight;
+    const grey = toGrey(thumb.rgb, pixels);
+    const exif = thumb.hasExif ? await readExif(bytes, keepLocation) : null;
+    return {
+      ...base,
+      ...exif,
+      width: thumb.width,
+      height: thumb.height,
+      format: thumb.format,
+      phash: formatHash64(phashFromGrey(grey, thumb.thumbWidth, thumb.thumbHeight)),
+      blur: laplacianVariance(grey, thumb.thumbWidth, thumb.thumbHeight),
+      greyStd: greyStats(grey).std,
+      meanRgb: meanColour(thumb.rgb, pixels),
+      detail: detailSignature(grey, thumb.thumbWidth, thumb.thumbHeight),
+      error: null,
+    };
+  } catch (error) {
+    return { ...failed(describeDecodeError(error, bytes.length)), id: base.id, bytes: bytes.length };
+  }
+}
+
+function failed(error: string): Omit<Analysis, 'id' | 'bytes'> {
+  return {
+    width: null,
+    height: null,
+    format: null,
+    phash: null,
+    blur: null,
+    greyStd: null,
+    meanRgb: null,
+    dateCollected: null,
+    camera: null,
+    location: null,
+    detail: null,
+    error,
+  };
+}
+
+function describeDecodeError(error: unknown, size: number): string {
+  if (size === 0) return 'empty file (0 bytes)';
+  const message = (error as Error).message ?? String(error);
+  if (/unsupported image format/i.test(message)) return 'not an image sharp can decode (wrong extension or not an image)';
+  if (/premature end|truncat|unexpected end|read error|corrupt|invalid/i.test(message)) return `truncated or damaged image data (${firstLine(message)})`;
+  return firstLine(message);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.slice(0, 200);
+}
+
+interface ResumeLine extends Omit<Analysis, 'detail'> {
+  key: string;
+  detail: string | null;
+}
+
+async function resumeKey(file: string): Promise<string> {
+  const info = await stat(file);
+  return `${ANALYSIS_VERSION}\0${file}\0${info.size}\0${info.mtimeMs}`;
+}
+
+async function loadResume(path: string): Promise<Map<string, Analysis>> {
+  const done = new Map<string, Analysis>();
+  const text = await readFile(path, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const { key, detail, ...rest } = JSON.parse(line) as ResumeLine;
+      done.set(key, { ...rest, detail: detail === null ? null : new Int8Array(Buffer.from(detail, 'base64')) });
+    } catch {
+      // A line cut short by a kill: that image is simply analysed again.
+    }
+  }
+  return done;
+}
+
+export interface AnalyseOptions {
+  concurrency: number;
+  keepLocation: boolean;
+  progress: Progress;
+  signal?: AbortSignal;
+  /** JSONL of finished analyses; reused after a kill, appended as images finish. */
+  resumeFile?: string;
+}
+
+/**
+ * Analyses every candidate with at most `concurrency` images in flight (sharp decodes on the
+ * libuv thread pool, so both cores work); results stream to the resume file and only small
+ * per-image facts stay in memory. Returns analyses in candidate order.
+ */
+export async function analyseAll(candidates: Candidate[], options: AnalyseOptions): Promise<{ analyses: Analysis[]; resumed: number }> {
+  const done = options.resumeFile ? await loadResume(options.resumeFile) : new Map<string, Analysis>();
+  const out = options.resumeFile ? createWriteStream(options.resumeFile, { flags: 'a' }) : null;
+  const analyses: Analysis[] = new Array(candidates.length);
+  let next = 0;
+  let resumed = 0;
+  const worker = async () => {
+    while (next < candidates.length) {
+      options.signal?.throwIfAborted();
+      const i = next++;
+      const file = candidates[i]!.file;
+      const key = await resumeKey(file).catch(() => null);
+      const previous = key ? done.get(key) : undefined;
+      if (previous) {
+        analyses[i] = previous;
+        resumed++;
+      } else {
+        const analysis = await analyseOne(file, options.keepLocation);
+        analyses[i] = analysis;
+        if (out && key) {
+          const line: ResumeLine = { key, ...analysis, detail: analysis.detail ? Buffer.from(analysis.detail.buffer, analysis.detail.byteOffset, analysis.detail.length).toString('base64') : null };
+          if (!out.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+        }
+      }
+      options.progress.tick(1);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  } finally {
+    if (out) await new Promise<void>((r) => out.end(r));
+    options.progress.stop();
+  }
+  return { analyses, resumed };
+}
+
+export function resumeFilePath(workDir: string): string {
+  return join(workDir, 'analysis.jsonl');
+}

@@ -1,0 +1,12 @@
+export { type AnalyseOptions, type Analysis, analyseAll, analyseOne } from './analyse.js';
+export { balancedClassWeights, type ClassBalance, imbalanceRatio } from './balance.js';
+export { type BuildOptions, type LeakageReport, type PreparedDataset, prepareDataset } from './build.js';
+export { type DedupItem, type DuplicateFindings, findDuplicates, type Pair } from './duplicates.js';
+export { HashIndex, indexHexHashes } from './hashIndex.js';
+export { phash64 } from './image/analyze.js';
+export { hamming } from './image/hamming.js';
+export { blurThreshold, QUALITY_FLAGS, type QualityFlag } from './quality.js';
+export { type LabelEntry, type ManifestRecord, readLabels, readManifest, SPLITS, type Split } from './records.js';
+export { slugify, slugIds } from './slug.js';
+export { assignSplits, crossSplitPairs } from './split.js';
+export { datasetStage } from './stage.js';

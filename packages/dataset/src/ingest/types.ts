@@ -1,0 +1,34 @@
+import type { Split } from '../records.js';
+
+/** One image file to analyse, before its bytes are read. */
+export interface Candidate {
+  source: string;
+  license: string | null;
+  /** Absolute root of its source. */
+  root: string;
+  /** Absolute path. */
+  file: string;
+  /** Relative to `root`, `/`-separated. */
+  path: string;
+  label: string;
+  /** Split fixed by a manifest's split column, else null. */
+  fixedSplit: Split | null;
+}
+
+/** Something the user should hear about; the rest of the data is still processed. */
+export interface Notice {
+  where: string;
+  message: string;
+}
+
+export interface SourceSpec {
+  name: string;
+  root: string;
+  manifest: string | null;
+  license: string | null;
+}
+
+/** Extensions sharp decodes; other files in class folders are listed once and skipped. */
+export const IMAGE_EXTENSIONS = new Set([
+  '.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.jxl', '.jp2',
+]);

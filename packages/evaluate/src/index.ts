@@ -1,0 +1,28 @@
+export {
+  applyTemperature,
+  type CalibrationResult,
+  expectedCalibrationError,
+  fitTemperature,
+  type ReliabilityBin,
+} from './calibration.js';
+export { evaluateRun } from './evaluate.js';
+export { checkGate, describeFailures, type GateCheck, type GateConfig, type GateResult } from './gate.js';
+export { openTrainedModel, predictAll } from './inference.js';
+export { findLeaks, hammingHex, type LeakPair } from './leakage.js';
+export {
+  argmaxRow,
+  type ClassMetrics,
+  confusionMatrix,
+  macroAverage,
+  meanLogLoss,
+  mostConfused,
+  perClassMetrics,
+  predictions,
+  topKAccuracy,
+  weightedAverage,
+} from './metrics.js';
+export type { MetricsFile } from './metrics-file.js';
+export { findPreviousEvaluation } from './previous.js';
+export { renderSvg } from './report/charts.js';
+export { computeSplitMetrics, type Label, type SplitMetrics } from './split-metrics.js';
+export { evaluateStage } from './stage.js';
