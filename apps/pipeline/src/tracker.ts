@@ -1,12 +1,14 @@
-import { type Logger, noopTracker, type PlantidConfig, type Tracker } from '@plantid/core';
+import type { ClosableTracker, Logger, PlantidConfig } from '@plantid/core';
+import { createTracker } from '@plantid/tracking';
 
 /**
- * The one place the CLI turns `config.tracking` into the Tracker stages log to.
- * Until @plantid/tracking exports its factory this is the no-op tracker.
+ * The one place the CLI turns `config.tracking` into the tracker stages log to: the local
+ * store always, MLflow too when `tracking.uri` is http(s) (buffered locally while it is down).
  */
-export async function buildTracker(
-  _config: PlantidConfig,
-  _context: { configDir: string; runId?: string; log: Logger },
-): Promise<Tracker & { close?(): Promise<void> }> {
-  return noopTracker;
+export function trackerOpener(
+  config: PlantidConfig,
+  context: { configDir: string; log: Logger },
+): (runId: string) => Promise<ClosableTracker> {
+  return (runId) =>
+    createTracker(config.tracking, { configDir: context.configDir, runId, runName: runId, log: context.log });
 }

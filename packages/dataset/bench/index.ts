@@ -6,8 +6,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configSchema, createLogger } from '@plantid/core';
 import sharp from 'sharp';
-import { HashIndex, prepareDataset } from '../src/index.js';
 import { popcount32 } from '../src/image/hamming.js';
+import { HashIndex, prepareDataset } from '../src/index.js';
 import { seededRandom } from '../src/random.js';
 
 const DATA = resolve(import.meta.dirname, '../../../../shared/datasets/ph-medicinal-leaf40');
@@ -25,7 +25,8 @@ const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function listFiles(): Promise<string[]> {
   const files: string[] = [];
-  for (const d of (await readdir(DATA)).sort()) for (const f of (await readdir(join(DATA, d))).sort()) files.push(join(DATA, d, f));
+  for (const d of (await readdir(DATA)).sort())
+    for (const f of (await readdir(join(DATA, d))).sort()) files.push(join(DATA, d, f));
   return files;
 }
 
@@ -38,7 +39,12 @@ async function plainDecode(): Promise<Result> {
       while (next < files.length) await sharp(files[next++]!).raw().toBuffer();
     }),
   );
-  return { name: 'plain parallel sharp decode', seconds: (performance.now() - t) / 1000, items: files.length, peakRssMB: peakRssMB() };
+  return {
+    name: 'plain parallel sharp decode',
+    seconds: (performance.now() - t) / 1000,
+    items: files.length,
+    peakRssMB: peakRssMB(),
+  };
 }
 
 async function pipeline(): Promise<Result> {
@@ -52,7 +58,13 @@ async function pipeline(): Promise<Result> {
     progress: () => ({ tick: () => {}, setTotal: () => {}, stop: () => {} }),
   });
   const seconds = (performance.now() - t) / 1000;
-  return { name: 'ingest+checks+dedup+split', seconds, items: prepared.records.length, peakRssMB: peakRssMB(), extra: prepared.timings };
+  return {
+    name: 'ingest+checks+dedup+split',
+    seconds,
+    items: prepared.records.length,
+    peakRssMB: peakRssMB(),
+    extra: prepared.timings,
+  };
 }
 
 function syntheticHashes(n: number) {
@@ -89,7 +101,13 @@ async function indexSearch(kind: 'mih' | 'brute', n: number, radius: number): Pr
       for (let j = i + 1; j < n; j++) if (popcount32(h ^ hi[j]!) + popcount32(l ^ lo[j]!) <= radius) pairs++;
     }
   }
-  return { name: `${kind === 'mih' ? 'multi-index hashing' : 'brute-force pairwise'} ${n / 1000}k r=${radius}`, seconds: (performance.now() - t) / 1000, items: n, peakRssMB: peakRssMB(), extra: { pairs } };
+  return {
+    name: `${kind === 'mih' ? 'multi-index hashing' : 'brute-force pairwise'} ${n / 1000}k r=${radius}`,
+    seconds: (performance.now() - t) / 1000,
+    items: n,
+    peakRssMB: peakRssMB(),
+    extra: { pairs },
+  };
 }
 
 const jobs: Record<string, () => Promise<Result>> = {
@@ -110,24 +128,46 @@ if (only >= 0) {
 
 const run = (job: string) =>
   new Promise<Result>((resolvePromise, reject) => {
-    const child = fork(import.meta.filename, ['--only', job], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(import.meta.filename, ['--only', job], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.once('message', (m) => resolvePromise(m as Result));
     child.once('exit', (code) => code !== 0 && reject(new Error(`${job} exited ${code}`)));
   });
 
-console.error(`dataset bench: ${DATA}, ${availableParallelism()} cores, concurrency ${CONCURRENCY}, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
+console.error(
+  `dataset bench: ${DATA}, ${availableParallelism()} cores, concurrency ${CONCURRENCY}, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
+);
 const results: Record<string, Result> = {};
 for (const job of Object.keys(jobs)) {
   results[job] = await run(job);
   console.error(`  ${job}: ${results[job]!.seconds.toFixed(2)} s`);
 }
 const row = (r: Result, ratio: string) =>
-  `| ${r.name.padEnd(34)} | ${r.seconds.toFixed(2).padStart(8)} | ${Math.round(r.items / r.seconds).toString().padStart(9)} | ${String(r.peakRssMB).padStart(8)} | ${ratio.padStart(22)} | ${r.extra ? JSON.stringify(r.extra) : ''}`;
-console.log('| measurement                        |   wall s |  items/s  | peak MB  | ratio                  | detail');
-console.log('|------------------------------------|----------|-----------|----------|------------------------|-------');
+  `| ${r.name.padEnd(34)} | ${r.seconds.toFixed(2).padStart(8)} | ${Math.round(r.items / r.seconds)
+    .toString()
+    .padStart(
+      9,
+    )} | ${String(r.peakRssMB).padStart(8)} | ${ratio.padStart(22)} | ${r.extra ? JSON.stringify(r.extra) : ''}`;
+console.log(
+  '| measurement                        |   wall s |  items/s  | peak MB  | ratio                  | detail',
+);
+console.log(
+  '|------------------------------------|----------|-----------|----------|------------------------|-------',
+);
 console.log(row(results.plain!, '1.00 (baseline)'));
-console.log(row(results.pipeline!, `${(results.pipeline!.seconds / results.plain!.seconds).toFixed(2)}× plain decode time`));
+console.log(
+  row(
+    results.pipeline!,
+    `${(results.pipeline!.seconds / results.plain!.seconds).toFixed(2)}× plain decode time`,
+  ),
+);
 for (const r of ['10', '6']) {
   console.log(row(results[`brute-${r}`]!, '1.00 (baseline)'));
-  console.log(row(results[`mih-${r}`]!, `${(results[`brute-${r}`]!.seconds / results[`mih-${r}`]!.seconds).toFixed(1)}× faster than brute`));
+  console.log(
+    row(
+      results[`mih-${r}`]!,
+      `${(results[`brute-${r}`]!.seconds / results[`mih-${r}`]!.seconds).toFixed(1)}× faster than brute`,
+    ),
+  );
 }

@@ -37,7 +37,11 @@ export async function analyseOne(file: string, keepLocation: boolean): Promise<A
   try {
     bytes = await readFile(file);
   } catch (error) {
-    return { ...failed(`cannot read file (${(error as NodeJS.ErrnoException).code ?? error})`), id: sha256(''), bytes: 0 };
+    return {
+      ...failed(`cannot read file (${(error as NodeJS.ErrnoException).code ?? error})`),
+      id: sha256(''),
+      bytes: 0,
+    };
   }
   const base = { id: sha256(bytes), bytes: bytes.length, dateCollected: null, camera: null, location: null };
   try {
@@ -83,8 +87,10 @@ function failed(error: string): Omit<Analysis, 'id' | 'bytes'> {
 function describeDecodeError(error: unknown, size: number): string {
   if (size === 0) return 'empty file (0 bytes)';
   const message = (error as Error).message ?? String(error);
-  if (/unsupported image format/i.test(message)) return 'not an image sharp can decode (wrong extension or not an image)';
-  if (/premature end|truncat|unexpected end|read error|corrupt|invalid/i.test(message)) return `truncated or damaged image data (${firstLine(message)})`;
+  if (/unsupported image format/i.test(message))
+    return 'not an image sharp can decode (wrong extension or not an image)';
+  if (/premature end|truncat|unexpected end|read error|corrupt|invalid/i.test(message))
+    return `truncated or damaged image data (${firstLine(message)})`;
   return firstLine(message);
 }
 
@@ -109,7 +115,10 @@ async function loadResume(path: string): Promise<Map<string, Analysis>> {
     if (!line) continue;
     try {
       const { key, detail, ...rest } = JSON.parse(line) as ResumeLine;
-      done.set(key, { ...rest, detail: detail === null ? null : new Int8Array(Buffer.from(detail, 'base64')) });
+      done.set(key, {
+        ...rest,
+        detail: detail === null ? null : new Int8Array(Buffer.from(detail, 'base64')),
+      });
     } catch {
       // A line cut short by a kill: that image is simply analysed again.
     }
@@ -131,7 +140,10 @@ export interface AnalyseOptions {
  * libuv thread pool, so both cores work); results stream to the resume file and only small
  * per-image facts stay in memory. Returns analyses in candidate order.
  */
-export async function analyseAll(candidates: Candidate[], options: AnalyseOptions): Promise<{ analyses: Analysis[]; resumed: number }> {
+export async function analyseAll(
+  candidates: Candidate[],
+  options: AnalyseOptions,
+): Promise<{ analyses: Analysis[]; resumed: number }> {
   const done = options.resumeFile ? await loadResume(options.resumeFile) : new Map<string, Analysis>();
   const out = options.resumeFile ? createWriteStream(options.resumeFile, { flags: 'a' }) : null;
   const analyses: Analysis[] = new Array(candidates.length);
@@ -151,8 +163,19 @@ export async function analyseAll(candidates: Candidate[], options: AnalyseOption
         const analysis = await analyseOne(file, options.keepLocation);
         analyses[i] = analysis;
         if (out && key) {
-          const line: ResumeLine = { key, ...analysis, detail: analysis.detail ? Buffer.from(analysis.detail.buffer, analysis.detail.byteOffset, analysis.detail.length).toString('base64') : null };
-          if (!out.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+          const line: ResumeLine = {
+            key,
+            ...analysis,
+            detail: analysis.detail
+              ? Buffer.from(
+                  analysis.detail.buffer,
+                  analysis.detail.byteOffset,
+                  analysis.detail.length,
+                ).toString('base64')
+              : null,
+          };
+          if (!out.write(`${JSON.stringify(line)}\n`))
+            await new Promise<void>((r) => out.once('drain', () => r()));
         }
       }
       options.progress.tick(1);

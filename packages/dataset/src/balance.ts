@@ -17,7 +17,8 @@ export function balancedClassWeights(classes: ClassBalance[]): Record<string, nu
   const trainTotal = classes.reduce((s, c) => s + c.perSplit.train, 0);
   const weights: Record<string, number> = {};
   for (const c of classes) {
-    weights[c.labelId] = c.perSplit.train > 0 ? Number((trainTotal / (classes.length * c.perSplit.train)).toFixed(6)) : 0;
+    weights[c.labelId] =
+      c.perSplit.train > 0 ? Number((trainTotal / (classes.length * c.perSplit.train)).toFixed(6)) : 0;
   }
   return weights;
 }

@@ -4,6 +4,7 @@ import { WorkError } from '@plantid/core';
 import { type Analysis, analyseAll } from './analyse.js';
 import { balancedClassWeights, type ClassBalance, emptySplitCounts, imbalanceRatio } from './balance.js';
 import { type DuplicateFindings, findDuplicates } from './duplicates.js';
+import { packSignatures } from './leakage.js';
 import { listCandidates, sourceSpecs } from './ingest/sources.js';
 import type { Candidate, Notice, SourceSpec } from './ingest/types.js';
 import { type BlurThreshold, blurThreshold, qualityFlags, reasonText } from './quality.js';
@@ -38,8 +39,10 @@ export interface LeakageReport {
 export interface PreparedDataset {
   sources: (SourceSpec & { images: number })[];
   candidates: Candidate[];
-  /** Detail signatures dropped once duplicates are found. */
+  /** Detail signatures dropped once duplicates are found (kept packed in `signatures`). */
   analyses: Analysis[];
+  /** Fine-detail signatures in record order, written as signatures.bin for the leakage re-check. */
+  signatures: Uint8Array;
   records: ManifestRecord[];
   reasons: string[][];
   labels: LabelEntry[];
@@ -54,7 +57,14 @@ export interface PreparedDataset {
   timings: Record<string, number>;
 }
 
-const EXCLUDING = new Set(['corrupt', 'too_small', 'extreme_aspect', 'near_uniform', 'blurry', 'label_conflict']);
+const EXCLUDING = new Set([
+  'corrupt',
+  'too_small',
+  'extreme_aspect',
+  'near_uniform',
+  'blurry',
+  'label_conflict',
+]);
 const MAX_PER_FILE_LINES = 50;
 
 /** Ingest, analyse, check, deduplicate and split: everything the dataset stage decides. */
@@ -72,7 +82,9 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   const specs = sourceSpecs(data, options.configDir);
   const candidates = await listCandidates(specs, notices);
   lap('ingestMs');
-  log.info(`found ${candidates.length} image files in ${specs.length} source(s)`, { sources: specs.map((s) => s.name) });
+  log.info(`found ${candidates.length} image files in ${specs.length} source(s)`, {
+    sources: specs.map((s) => s.name),
+  });
 
   const concurrency = data.concurrency ?? Math.max(2, availableParallelism() * 2);
   const { analyses, resumed } = await analyseAll(candidates, {
@@ -86,7 +98,9 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   lap('analyseMs');
 
   const blur = blurThreshold(
-    analyses.filter((a) => a.error === null && (a.greyStd ?? 0) >= data.nearUniform.std).map((a) => a.blur ?? 0),
+    analyses
+      .filter((a) => a.error === null && (a.greyStd ?? 0) >= data.nearUniform.std)
+      .map((a) => a.blur ?? 0),
     data.blur.threshold,
   );
   log.info(`blur threshold: ${blur.rule}`);
@@ -103,6 +117,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
     })),
     data.nearDuplicate,
   );
+  const signatures = packSignatures(analyses.map((a) => a.detail));
   for (const a of analyses) a.detail = null;
   lap('dedupMs');
 
@@ -114,10 +129,17 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   duplicates.groups.forEach((group, n) => {
     for (const i of group) flags[i]!.push(`near_duplicate_group:${n + 1}`);
   });
-  for (const g of duplicates.conflictGroups) for (const i of duplicates.groups[g]!) flags[i]!.push('label_conflict');
-  const eligible = flags.map((f) => !f.some((flag) => EXCLUDING.has(flag) || flag.startsWith('duplicate_of:')));
+  for (const g of duplicates.conflictGroups)
+    for (const i of duplicates.groups[g]!) flags[i]!.push('label_conflict');
+  const eligible = flags.map(
+    (f) => !f.some((flag) => EXCLUDING.has(flag) || flag.startsWith('duplicate_of:')),
+  );
 
-  const splitItems = candidates.map((c, i) => ({ label: c.label, eligible: eligible[i]!, fixedSplit: c.fixedSplit }));
+  const splitItems = candidates.map((c, i) => ({
+    label: c.label,
+    eligible: eligible[i]!,
+    fixedSplit: c.fixedSplit,
+  }));
   const links = [...duplicates.pairs, ...duplicates.sequencePairs];
   const splits = assignSplits(splitItems, links, data.split, options.seed);
   const naive = assignSplits(splitItems, [], data.split, options.seed);
@@ -178,16 +200,24 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   const byLabel = new Map<string, ClassBalance>();
   records.forEach((r) => {
     let c = byLabel.get(r.label);
-    if (!c) byLabel.set(r.label, (c = { label: r.label, labelId: r.labelId, total: 0, usable: 0, perSplit: emptySplitCounts() }));
+    if (!c) {
+      c = { label: r.label, labelId: r.labelId, total: 0, usable: 0, perSplit: emptySplitCounts() };
+      byLabel.set(r.label, c);
+    }
     c.total++;
     if (r.split) {
       c.usable++;
       c.perSplit[r.split]++;
     }
   });
-  const allClasses = [...byLabel.values()].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  const allClasses = [...byLabel.values()].sort((a, b) =>
+    a.label < b.label ? -1 : a.label > b.label ? 1 : 0,
+  );
   for (const c of allClasses.filter((c) => c.usable === 0)) {
-    notices.push({ where: c.label, message: `class has 0 usable images of ${c.total}; left out of labels.json` });
+    notices.push({
+      where: c.label,
+      message: `class has 0 usable images of ${c.total}; left out of labels.json`,
+    });
   }
   const classes = allClasses.filter((c) => c.usable > 0);
   const labels: LabelEntry[] = classes.map((c, index) => ({ index, id: c.labelId, name: c.label }));
@@ -201,9 +231,12 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   // Tell the user: per-file problems (capped), then everything else.
   const flagged = records.map((r, i) => ({ r, i })).filter(({ r }) => r.flags.some((f) => EXCLUDING.has(f)));
   for (const { r, i } of flagged.slice(0, MAX_PER_FILE_LINES)) {
-    log.warn(`${r.file}: ${reasons[i]!.filter((_, k) => EXCLUDING.has(r.flags[k]!)).join('; ')}; left out of training`);
+    log.warn(
+      `${r.file}: ${reasons[i]!.filter((_, k) => EXCLUDING.has(r.flags[k]!)).join('; ')}; left out of training`,
+    );
   }
-  if (flagged.length > MAX_PER_FILE_LINES) log.warn(`… and ${flagged.length - MAX_PER_FILE_LINES} more flagged images (see report.html)`);
+  if (flagged.length > MAX_PER_FILE_LINES)
+    log.warn(`… and ${flagged.length - MAX_PER_FILE_LINES} more flagged images (see report.html)`);
   for (const n of notices) log.warn(`${n.where}: ${n.message}`);
   const ev = duplicates.sequenceEvidence;
   if (ev.adjacentPairs > 0) {
@@ -219,7 +252,10 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   if (classes.length < 2 || usableTotal < 4) {
     throw new WorkError(
       `too little usable data: ${usableTotal} usable images in ${classes.length} class(es) out of ${candidates.length} files`,
-      { where: specs.map((s) => s.manifest ?? s.root).join(', '), hint: 'need at least 2 classes with usable images; see the warnings above' },
+      {
+        where: specs.map((s) => s.manifest ?? s.root).join(', '),
+        hint: 'need at least 2 classes with usable images; see the warnings above',
+      },
     );
   }
   const sources = specs.map((s) => ({ ...s, images: candidates.filter((c) => c.root === s.root).length }));
@@ -227,6 +263,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
     sources,
     candidates,
     analyses,
+    signatures,
     records,
     reasons,
     labels,

@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
-import { detailCorrelation } from './image/detail.js';
 import { HashIndex } from './hashIndex.js';
+import { detailCorrelation } from './image/detail.js';
 import { UnionFind } from './unionFind.js';
 
 export interface DedupItem {
@@ -84,12 +84,21 @@ export function findDuplicates(items: DedupItem[], options: DedupOptions): Dupli
   const uf = new UnionFind(items.length);
   for (const p of pairs) uf.union(p.a, p.b);
   const groups = uf.components(2);
-  const conflictGroups = groups.flatMap((g, n) => (new Set(g.map((i) => items[i]!.label)).size > 1 ? [n] : []));
+  const conflictGroups = groups.flatMap((g, n) =>
+    new Set(g.map((i) => items[i]!.label)).size > 1 ? [n] : [],
+  );
 
   const { pairs: sequencePairs, evidence } = options.sequence.enabled
     ? consecutiveShots(items, index, indexed, options.sequence.hamming)
     : { pairs: [], evidence: { adjacentMedian: null, randomMedian: null, adjacentPairs: 0 } };
-  return { pairs, rejectedCandidates: rejected, sequencePairs, groups, conflictGroups, sequenceEvidence: evidence };
+  return {
+    pairs,
+    rejectedCandidates: rejected,
+    sequencePairs,
+    groups,
+    conflictGroups,
+    sequenceEvidence: evidence,
+  };
 }
 
 /**
@@ -131,5 +140,12 @@ function consecutiveShots(items: DedupItem[], index: HashIndex, indexed: number[
     }
   }
   const median = (xs: number[]) => (xs.length ? xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]! : null);
-  return { pairs, evidence: { adjacentMedian: median(adjacent), randomMedian: median(random), adjacentPairs: adjacent.length } };
+  return {
+    pairs,
+    evidence: {
+      adjacentMedian: median(adjacent),
+      randomMedian: median(random),
+      adjacentPairs: adjacent.length,
+    },
+  };
 }

@@ -11,7 +11,15 @@ export class HashIndex {
   readonly size: number;
   private readonly hi: Uint32Array;
   private readonly lo: Uint32Array;
-  private readonly chunks: { shift: number; bits: number; offsets: Uint32Array; ids: Uint32Array }[] = [];
+  private readonly chunks: {
+    shift: number;
+    bits: number;
+    offsets: Uint32Array;
+    ids: Uint32Array;
+    his: Uint32Array;
+    los: Uint32Array;
+    masks: Uint32Array;
+  }[] = [];
   private readonly stamp: Int32Array;
 
   constructor(hi: Uint32Array, lo: Uint32Array, radius: number) {
@@ -23,18 +31,18 @@ export class HashIndex {
     const targetBits = Math.min(24, Math.max(8, Math.ceil(Math.log2(n))));
     // Enough chunks that each probes at most 2 bits of slack, never fewer than fit the bit width.
     const m = Math.max(Math.ceil(64 / targetBits), Math.ceil((radius + 1) / 3));
+    this.radius = radius;
+    this.chunkCount = m;
     let shift = 0;
     for (let c = 0; c < m; c++) {
       const bits = Math.floor(64 / m) + (c < 64 % m ? 1 : 0);
       this.chunks.push(this.buildTable(shift, bits));
       shift += bits;
     }
-    this.radius = radius;
-    this.subRadius = Math.floor(radius / m);
   }
 
   readonly radius: number;
-  private readonly subRadius: number;
+  private readonly chunkCount: number;
 
   /** Bits [shift, shift+bits) of hash i, counted from the most significant bit. */
   private chunkOf(hi: number, lo: number, shift: number, bits: number): number {
@@ -61,7 +69,21 @@ export class HashIndex {
     const fill = offsets.slice(0, -1);
     const ids = new Uint32Array(this.size);
     for (let i = 0; i < this.size; i++) ids[fill[keys[i]!]!++] = i;
-    return { shift, bits, offsets, ids };
+    const his = new Uint32Array(this.size);
+    const los = new Uint32Array(this.size);
+    for (let p = 0; p < this.size; p++) {
+      his[p] = this.hi[ids[p]!]!;
+      los[p] = this.lo[ids[p]!]!;
+    }
+    return {
+      shift,
+      bits,
+      offsets,
+      ids,
+      his,
+      los,
+      masks: masksWithin(bits, Math.floor(this.radius / this.chunkCount)),
+    };
   }
 
   distance(i: number, j: number): number {
@@ -72,18 +94,25 @@ export class HashIndex {
   neighbours(i: number, found: (j: number, distance: number) => void): void {
     const hi = this.hi[i]!;
     const lo = this.lo[i]!;
-    this.stamp[i] = i;
+    const { stamp, radius } = this;
+    stamp[i] = i;
     for (const chunk of this.chunks) {
       const key = this.chunkOf(hi, lo, chunk.shift, chunk.bits);
-      forEachKeyWithin(key, chunk.bits, this.subRadius, (probe) => {
-        for (let p = chunk.offsets[probe]!; p < chunk.offsets[probe + 1]!; p++) {
-          const j = chunk.ids[p]!;
-          if (this.stamp[j] === i) continue;
-          this.stamp[j] = i;
-          const d = popcount32(hi ^ this.hi[j]!) + popcount32(lo ^ this.lo[j]!);
-          if (d <= this.radius) found(j, d);
+      const { offsets, ids, masks, his, los } = chunk;
+      for (let m = 0; m < masks.length; m++) {
+        const probe = key ^ masks[m]!;
+        const end = offsets[probe + 1]!;
+        // Hashes are stored in bucket order, so the scan reads memory sequentially; the
+        // seen-stamp (a random access) is only touched for the rare true neighbours.
+        for (let p = offsets[probe]!; p < end; p++) {
+          const d = popcount32(hi ^ his[p]!) + popcount32(lo ^ los[p]!);
+          if (d > radius) continue;
+          const j = ids[p]!;
+          if (stamp[j] === i) continue;
+          stamp[j] = i;
+          found(j, d);
         }
-      });
+      }
     }
   }
 
@@ -97,17 +126,18 @@ export class HashIndex {
   }
 }
 
-/** Enumerates all `bits`-wide keys within Hamming distance `radius` of `key`. */
-function forEachKeyWithin(key: number, bits: number, radius: number, visit: (key: number) => void): void {
-  visit(key);
-  const flip = (value: number, from: number, left: number) => {
+/** Every `bits`-wide XOR mask with at most `radius` bits set (the probes around a key). */
+function masksWithin(bits: number, radius: number): Uint32Array {
+  const masks: number[] = [0];
+  const extend = (value: number, from: number, left: number) => {
     for (let b = from; b < bits; b++) {
-      const next = value ^ (1 << b);
-      visit(next >>> 0);
-      if (left > 1) flip(next, b + 1, left - 1);
+      const next = (value | (1 << b)) >>> 0;
+      masks.push(next);
+      if (left > 1) extend(next, b + 1, left - 1);
     }
   };
-  if (radius > 0) flip(key, 0, radius);
+  if (radius > 0) extend(0, 0, radius);
+  return Uint32Array.from(masks);
 }
 
 /** Builds an index from 16-hex-char hashes. */

@@ -4,9 +4,25 @@ export { type BuildOptions, type LeakageReport, type PreparedDataset, prepareDat
 export { type DedupItem, type DuplicateFindings, findDuplicates, type Pair } from './duplicates.js';
 export { HashIndex, indexHexHashes } from './hashIndex.js';
 export { phash64 } from './image/analyze.js';
+export { DETAIL_LENGTH, detailCorrelation } from './image/detail.js';
 export { hamming } from './image/hamming.js';
+export {
+  findTrainTestLeaks,
+  type LeakCheckRecord,
+  type LeakPair,
+  packSignatures,
+  readSignatures,
+  SIGNATURES_FILE,
+} from './leakage.js';
 export { blurThreshold, QUALITY_FLAGS, type QualityFlag } from './quality.js';
-export { type LabelEntry, type ManifestRecord, readLabels, readManifest, SPLITS, type Split } from './records.js';
-export { slugify, slugIds } from './slug.js';
+export {
+  type LabelEntry,
+  type ManifestRecord,
+  readLabels,
+  readManifest,
+  SPLITS,
+  type Split,
+} from './records.js';
+export { slugIds, slugify } from './slug.js';
 export { assignSplits, crossSplitPairs } from './split.js';
 export { datasetStage } from './stage.js';

@@ -32,7 +32,12 @@ export function blurThreshold(blurs: number[], configured: DataConfig['blur']['t
     return { value: configured, auto: false, rule: `data.blur.threshold = ${configured}`, median };
   }
   if (sorted.length < AUTO_MIN_IMAGES) {
-    return { value: null, auto: true, rule: `too few images (${sorted.length} < ${AUTO_MIN_IMAGES}) to derive a blur threshold; no blur check`, median };
+    return {
+      value: null,
+      auto: true,
+      rule: `too few images (${sorted.length} < ${AUTO_MIN_IMAGES}) to derive a blur threshold; no blur check`,
+      median,
+    };
   }
   const logs = sorted.map(Math.log);
   const logMedian = logs[Math.floor(logs.length / 2)]!;

@@ -56,7 +56,10 @@ export async function readManifest(path: string): Promise<ManifestRecord[]> {
     try {
       records.push(JSON.parse(line) as ManifestRecord);
     } catch {
-      throw new WorkError(`line ${i + 1} is not valid JSON`, { where: path, hint: 'rerun the dataset stage' });
+      throw new WorkError(`line ${i + 1} is not valid JSON`, {
+        where: path,
+        hint: 'rerun the dataset stage',
+      });
     }
   });
   return records;

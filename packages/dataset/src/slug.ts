@@ -22,7 +22,8 @@ export function slugIds(names: Iterable<string>): Map<string, string> {
   }
   const ids = new Map<string, string>();
   for (const [slug, group] of bySlug) {
-    for (const name of group) ids.set(name, group.length === 1 ? slug : `${slug}-${sha256(name).slice(0, 6)}`);
+    for (const name of group)
+      ids.set(name, group.length === 1 ? slug : `${slug}-${sha256(name).slice(0, 6)}`);
   }
   return ids;
 }

@@ -19,7 +19,12 @@ export type Ratios = Record<Split, number>;
  * each into the split furthest below its target. A split fixed by the manifest is kept
  * as given (its cross-split duplicates are then counted, not hidden).
  */
-export function assignSplits(items: SplitItem[], links: Pair[], ratios: Ratios, seed: number): (Split | null)[] {
+export function assignSplits(
+  items: SplitItem[],
+  links: Pair[],
+  ratios: Ratios,
+  seed: number,
+): (Split | null)[] {
   const uf = new UnionFind(items.length);
   for (const p of links) uf.union(p.a, p.b);
   const units = new Map<number, number[]>();
@@ -33,7 +38,10 @@ export function assignSplits(items: SplitItem[], links: Pair[], ratios: Ratios, 
   const totals = new Map<string, number>();
   const countFor = (label: string) => {
     let c = counts.get(label);
-    if (!c) counts.set(label, (c = { train: 0, val: 0, test: 0 }));
+    if (!c) {
+      c = { train: 0, val: 0, test: 0 };
+      counts.set(label, c);
+    }
     return c;
   };
   const free = new Map<string, number[][]>();
@@ -52,7 +60,10 @@ export function assignSplits(items: SplitItem[], links: Pair[], ratios: Ratios, 
     free.set(label, [...(free.get(label) ?? []), members]);
   }
   for (const label of [...free.keys()].sort()) {
-    const target = Object.fromEntries(SPLITS.map((s) => [s, ratios[s] * (totals.get(label) ?? 0)])) as Record<Split, number>;
+    const target = Object.fromEntries(SPLITS.map((s) => [s, ratios[s] * (totals.get(label) ?? 0)])) as Record<
+      Split,
+      number
+    >;
     const placed = countFor(label);
     const ordered = shuffle(free.get(label)!, seededRandom(seed, label)).sort((a, b) => b.length - a.length);
     for (const members of ordered) {

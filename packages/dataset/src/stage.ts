@@ -8,10 +8,18 @@ import { writeOutputs } from './report/write.js';
 export const datasetStage = defineStage({
   name: 'dataset',
   description: 'Ingest photos, flag bad and duplicate images, split without leakage, write the EDA report',
-  version: '1',
+  version: '2',
   needs: [],
   configKeys: ['seed', 'data'],
-  outputs: ['manifest.jsonl', 'labels.json', 'class_weights.json', 'report.html', 'report.json', 'class_distribution.png'],
+  outputs: [
+    'manifest.jsonl',
+    'signatures.bin',
+    'labels.json',
+    'class_weights.json',
+    'report.html',
+    'report.json',
+    'class_distribution.png',
+  ],
   async validate(config, configDir) {
     await validateSources(config.data, configDir);
   },
@@ -43,7 +51,9 @@ export const datasetStage = defineStage({
       'dataset.classes': prepared.labels.length,
       'dataset.cross_split_duplicate_pairs': prepared.leakage.crossSplitDuplicatePairs,
     });
-    log.info(`wrote ${prepared.records.length} records (${usable} usable, ${prepared.labels.length} classes) and report.html`);
+    log.info(
+      `wrote ${prepared.records.length} records (${usable} usable, ${prepared.labels.length} classes) and report.html`,
+    );
     return {
       images: prepared.records.length,
       usable,

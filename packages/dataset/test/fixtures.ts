@@ -9,7 +9,12 @@ export function texture(seed: number, width = 256, height = 192): Buffer {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 4294967296;
   };
-  const waves = Array.from({ length: 6 }, () => ({ fx: (rand() - 0.5) * 0.25, fy: (rand() - 0.5) * 0.25, phase: rand() * 6.28, c: [rand(), rand(), rand()] }));
+  const waves = Array.from({ length: 6 }, () => ({
+    fx: (rand() - 0.5) * 0.25,
+    fy: (rand() - 0.5) * 0.25,
+    phase: rand() * 6.28,
+    c: [rand(), rand(), rand()],
+  }));
   const data = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -45,7 +50,10 @@ export async function makeFixture(dir: string): Promise<Fixture> {
   let seed = 1;
   for (const c of classes) {
     await mkdir(join(root, c), { recursive: true });
-    for (let k = 1; k <= 9; k++) await raw(seed++).jpeg({ quality: 92 }).toFile(join(root, c, `IMG_${String(k * 10).padStart(4, '0')}.jpg`));
+    for (let k = 1; k <= 9; k++)
+      await raw(seed++)
+        .jpeg({ quality: 92 })
+        .toFile(join(root, c, `IMG_${String(k * 10).padStart(4, '0')}.jpg`));
   }
   const mint = join(root, classes[0]!);
   const rosa = join(root, classes[1]!);
@@ -53,14 +61,22 @@ export async function makeFixture(dir: string): Promise<Fixture> {
   const original = join(mint, 'IMG_0010.jpg');
   await sharp(original).resize(208).png().toFile(join(mint, 'copy resized.png'));
   await sharp(original).webp({ quality: 60 }).toFile(join(mint, 'copy reencoded.webp'));
-  await sharp(original).extract({ left: 6, top: 5, width: 244, height: 182 }).jpeg({ quality: 85 }).toFile(join(mint, 'copy cropped.jpg'));
+  await sharp(original)
+    .extract({ left: 6, top: 5, width: 244, height: 182 })
+    .jpeg({ quality: 85 })
+    .toFile(join(mint, 'copy cropped.jpg'));
   const full = await raw(500).jpeg({ quality: 90 }).toBuffer();
   await writeFile(join(rosa, 'truncated.jpg'), full.subarray(0, Math.floor(full.length / 2)));
   await raw(501, 48, 40).png().toFile(join(rosa, 'tiny.png'));
   await raw(502).blur(6).jpeg({ quality: 92 }).toFile(join(salvia, 'blurred.jpg'));
   await raw(503, 1200, 120).jpeg().toFile(join(salvia, 'panorama.jpg'));
-  await sharp({ create: { width: 200, height: 200, channels: 3, background: '#7a7a7a' } }).jpeg().toFile(join(salvia, 'grey card.jpg'));
-  await writeFile(join(salvia, 'copied from mint.jpg'), await (await import('node:fs/promises')).readFile(join(mint, 'IMG_0020.jpg')));
+  await sharp({ create: { width: 200, height: 200, channels: 3, background: '#7a7a7a' } })
+    .jpeg()
+    .toFile(join(salvia, 'grey card.jpg'));
+  await writeFile(
+    join(salvia, 'copied from mint.jpg'),
+    await (await import('node:fs/promises')).readFile(join(mint, 'IMG_0020.jpg')),
+  );
   await writeFile(join(rosa, 'notes.jpg'), 'this is a text file, not a photo\n');
   await writeFile(join(rosa, 'empty.jpg'), '');
   await symlink('..', join(rosa, 'loop'));
@@ -68,7 +84,10 @@ export async function makeFixture(dir: string): Promise<Fixture> {
   await raw(504, 240, 160)
     .jpeg()
     .withMetadata({ orientation: 6 })
-    .withExif({ IFD0: { Make: 'Canon', Model: 'Canon EOS 80D' }, IFD2: { DateTimeOriginal: '2023:05:01 10:11:12' } })
+    .withExif({
+      IFD0: { Make: 'Canon', Model: 'Canon EOS 80D' },
+      IFD2: { DateTimeOriginal: '2023:05:01 10:11:12' },
+    })
     .toFile(join(salvia, 'rotated.jpg'));
   await raw(505).gif().toFile(join(salvia, 'anim.gif'));
   await raw(506).tiff().toFile(join(salvia, 'scan.tiff'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HashIndex, hamming } from '../src/index.js';
 import { popcount32 } from '../src/image/hamming.js';
+import { HashIndex, hamming } from '../src/index.js';
 import { seededRandom } from '../src/random.js';
 
 function randomHashes(n: number, seed: number) {

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { datasetStage, readLabels, readManifest, type ManifestRecord } from '../src/index.js';
+import { datasetStage, type ManifestRecord, readLabels, readManifest } from '../src/index.js';
 import { type Fixture, makeFixture } from './fixtures.js';
 import { stageContext, type TestContext } from './helpers.js';
 
@@ -40,7 +40,12 @@ describe('dataset stage on a generated dataset', () => {
     expect(group).toBeDefined();
     const members = records.filter((r) => r.flags.includes(group!));
     expect(members.map((m) => m.path).sort()).toEqual(
-      ['Mentha (mint)/IMG_0010.jpg', 'Mentha (mint)/copy cropped.jpg', 'Mentha (mint)/copy reencoded.webp', 'Mentha (mint)/copy resized.png'].sort(),
+      [
+        'Mentha (mint)/IMG_0010.jpg',
+        'Mentha (mint)/copy cropped.jpg',
+        'Mentha (mint)/copy reencoded.webp',
+        'Mentha (mint)/copy resized.png',
+      ].sort(),
     );
     expect(members.every((m) => m.split !== null)).toBe(true);
     expect(new Set(members.map((m) => m.split)).size).toBe(1);
@@ -62,14 +67,29 @@ describe('dataset stage on a generated dataset', () => {
     expect(rotated.camera).toBe('Canon EOS 80D');
     expect(rotated.dateCollected).toBe('2023-05-01T10:11:12');
     expect(rotated.location).toBeNull();
-    const formats = Object.fromEntries(records.filter((r) => r.format).map((r) => [r.path.split('/').pop(), r.format]));
-    expect(formats).toMatchObject({ 'anim.gif': 'gif', 'scan.tiff': 'tiff', 'modern.avif': 'avif', 'copy reencoded.webp': 'webp', 'copy resized.png': 'png' });
+    const formats = Object.fromEntries(
+      records.filter((r) => r.format).map((r) => [r.path.split('/').pop(), r.format]),
+    );
+    expect(formats).toMatchObject({
+      'anim.gif': 'gif',
+      'scan.tiff': 'tiff',
+      'modern.avif': 'avif',
+      'copy reencoded.webp': 'webp',
+      'copy resized.png': 'png',
+    });
     expect(records.every((r) => r.license === 'CC BY 4.0' && r.source === 'photos')).toBe(true);
   });
 
   it('tells the user about each bad input in one line and keeps going', () => {
-    const warnings = run.lines.map((l) => JSON.parse(l)).filter((l) => l.level === 'warn').map((l) => l.msg as string);
-    const has = (re: RegExp) => expect(warnings.some((w) => re.test(w)), String(re)).toBe(true);
+    const warnings = run.lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.level === 'warn')
+      .map((l) => l.msg as string);
+    const has = (re: RegExp) =>
+      expect(
+        warnings.some((w) => re.test(w)),
+        String(re),
+      ).toBe(true);
     has(/notes\.jpg: not an image sharp can decode/);
     has(/empty\.jpg: empty file \(0 bytes\)/);
     has(/truncated\.jpg: truncated or damaged/);
@@ -77,7 +97,9 @@ describe('dataset stage on a generated dataset', () => {
     has(/Empty class: class folder "Empty class" has no image files/);
     has(/Broken class: class has 0 usable images of 1/);
     has(/Rosa rugosa: only \d+ usable images \(data.minPerClass 20\)/);
-    const blurLine = run.lines.map((l) => JSON.parse(l).msg as string).find((m) => m.startsWith('blur threshold: auto'));
+    const blurLine = run.lines
+      .map((l) => JSON.parse(l).msg as string)
+      .find((m) => m.startsWith('blur threshold: auto'));
     expect(blurLine).toMatch(/= \d+\.\d/);
   });
 
@@ -88,13 +110,18 @@ describe('dataset stage on a generated dataset', () => {
       { index: 1, id: 'rosa-rugosa', name: 'Rosa rugosa' },
       { index: 2, id: 'salvia-nandu', name: 'Salvia ñandú' },
     ]);
-    const weights = JSON.parse(await readFile(join(run.ctx.outDir, 'class_weights.json'), 'utf8')) as Record<string, number>;
+    const weights = JSON.parse(await readFile(join(run.ctx.outDir, 'class_weights.json'), 'utf8')) as Record<
+      string,
+      number
+    >;
     const train = (id: string) => records.filter((r) => r.labelId === id && r.split === 'train').length;
     const total = labels.reduce((s, l) => s + train(l.id), 0);
     for (const l of labels) expect(weights[l.id]).toBeCloseTo(total / (3 * train(l.id)), 5);
     const report = JSON.parse(await readFile(join(run.ctx.outDir, 'report.json'), 'utf8'));
     expect(report.leakage.crossSplitDuplicatePairs).toBe(0);
-    expect(new Set(records.filter((r) => r.split).map((r) => r.split))).toEqual(new Set(['train', 'val', 'test']));
+    expect(new Set(records.filter((r) => r.split).map((r) => r.split))).toEqual(
+      new Set(['train', 'val', 'test']),
+    );
     expect((await stat(join(run.ctx.outDir, 'class_distribution.png'))).size).toBeGreaterThan(1000);
   });
 

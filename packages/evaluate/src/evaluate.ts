@@ -1,3 +1,4 @@
+import { findTrainTestLeaks, readSignatures } from '@plantid/dataset';
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -12,7 +13,7 @@ import { fitTemperature } from './calibration.js';
 import { checkGate, describeFailures } from './gate.js';
 import { openTrainedModel, predictAll } from './inference.js';
 import { itemsOf, readManifestRecords, readTrainOutput } from './inputs.js';
-import { findLeaks } from './leakage.js';
+import { logToTracker } from './log-tracker.js';
 import type { MetricsFile } from './metrics-file.js';
 import { comparePrevious, findPreviousEvaluation } from './previous.js';
 import { confusionSpec, perClassSpec, reliabilitySpec, renderSvg } from './report/charts.js';
@@ -39,10 +40,13 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
   const manifestPath = join(datasetDir, 'manifest.jsonl');
   const records = await readManifestRecords(datasetDir);
   const radius = config.data.nearDuplicate.hamming;
-  const leaks = findLeaks(records, radius);
+  const leaks = findTrainTestLeaks(records, await readSignatures(datasetDir, records.length), {
+    hamming: radius,
+    minDetail: config.data.nearDuplicate.minDetail,
+  });
   if (leaks.pairs.length > 0) {
     for (const p of leaks.pairs.slice(0, 50))
-      log.error(`leak: test ${p.test} ≈ train ${p.train} (Hamming ${p.distance})`);
+      log.error(`leak: test ${p.test} ≈ train ${p.train} (Hamming ${p.distance}, detail ${p.detail.toFixed(3)})`);
     const shown = leaks.pairs
       .slice(0, 3)
       .map((p) => `${p.test} ≈ ${p.train} (${p.distance})`)
@@ -156,7 +160,12 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
     ),
     perClass: await renderSvg(perClassSpec(testMetrics.perClass)),
   };
-  const { gallery, misclassified } = await topLossGallery(testScores.items, testScores.probs, labels, GALLERY_SIZE);
+  const { gallery, misclassified } = await topLossGallery(
+    testScores.items,
+    testScores.probs,
+    labels,
+    GALLERY_SIZE,
+  );
 
   const html = renderReportHtml({
     title: `Evaluation of ${config.model.name}`,
@@ -215,27 +224,3 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
-
-async function logToTracker(ctx: StageContext, m: MetricsFile): Promise<void> {
-  const figures: Record<string, number> = { 'calibration.temperature': m.calibration.temperature };
-  for (const [split, s] of [
-    ['test', m.test],
-    ['val', m.val],
-  ] as const) {
-    figures[`${split}.top1`] = s.top1;
-    for (const [k, v] of Object.entries(s.topK)) figures[`${split}.top${k}`] = v;
-    figures[`${split}.macro_f1`] = s.macro.f1;
-    figures[`${split}.weighted_f1`] = s.weighted.f1;
-    figures[`${split}.log_loss`] = s.logLoss;
-    figures[`${split}.ece`] = s.ece;
-    figures[`${split}.ece_calibrated`] = s.eceCalibrated;
-  }
-  for (const c of m.test.perClass) figures[`test.recall.${c.id}`] = c.recall;
-  await ctx.tracker.logMetrics(figures);
-  await ctx.tracker.setTags({
-    'plantid.gate': m.gate.checks.length === 0 ? 'none' : m.gate.passed ? 'passed' : 'failed',
-  });
-  for (const file of ['metrics.json', 'report.html', 'confusion.png']) {
-    await ctx.tracker.logArtifact(join(ctx.outDir, file), `evaluate/${file}`);
-  }
-}

@@ -8,7 +8,6 @@ export {
 export { evaluateRun } from './evaluate.js';
 export { checkGate, describeFailures, type GateCheck, type GateConfig, type GateResult } from './gate.js';
 export { openTrainedModel, predictAll } from './inference.js';
-export { findLeaks, hammingHex, type LeakPair } from './leakage.js';
 export {
   argmaxRow,
   type ClassMetrics,

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { DETAIL_LENGTH, packSignatures, SIGNATURES_FILE } from '@plantid/dataset';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -145,11 +146,27 @@ export async function buildFixture(): Promise<Fixture> {
   return { root, photos, runsDir, datasetDir, trainDir, manifest };
 }
 
-export async function writeManifest(datasetDir: string, records: Record<string, unknown>[]): Promise<void> {
+/**
+ * Writes manifest.jsonl and signatures.bin as the dataset stage does. Without `signatures`,
+ * each record gets its own seeded random detail signature (unrelated pictures).
+ */
+export async function writeManifest(
+  datasetDir: string,
+  records: Record<string, unknown>[],
+  signatures: Int8Array[] = randomSignatures(records.length),
+): Promise<void> {
   await mkdir(datasetDir, { recursive: true });
   await writeFile(
     join(datasetDir, 'manifest.jsonl'),
     `${records.map((r) => JSON.stringify(r)).join('\n')}\n`,
+  );
+  await writeFile(join(datasetDir, SIGNATURES_FILE), packSignatures(signatures));
+}
+
+export function randomSignatures(count: number): Int8Array[] {
+  const random = rng(7);
+  return Array.from({ length: count }, () =>
+    Int8Array.from({ length: DETAIL_LENGTH }, () => Math.round(random() * 254 - 127)),
   );
 }
 

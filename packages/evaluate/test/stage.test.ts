@@ -5,7 +5,7 @@ import { preprocessImage, specFromConfig } from '@plantid/preprocess';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateStage, type MetricsFile } from '../src/index.js';
-import { buildFixture, type Fixture, GAIN, LABELS, SIZE, stageContext, writeManifest } from './fixture.js';
+import { buildFixture, type Fixture, GAIN, LABELS, SIZE, randomSignatures, stageContext, writeManifest } from './fixture.js';
 
 let fx: Fixture;
 /** Test-split predictions of the fixture model, computed here in plain JS (not through any engine). */
@@ -132,7 +132,9 @@ describe('evaluate stage on a real (tiny) tfjs model', () => {
     const flip = (Number.parseInt((train.phash as string)[15]!, 16) ^ 0b11).toString(16);
     test.phash = `${(train.phash as string).slice(0, 15)}${flip}`; // 2 bits away
     const dir = join(fx.root, 'leaky-dataset');
-    await writeManifest(dir, leaky);
+    const signatures = randomSignatures(leaky.length);
+    signatures[leaky.indexOf(test)] = signatures[leaky.indexOf(train)]!; // same picture, re-encoded
+    await writeManifest(dir, leaky, signatures);
     await writeJsonAtomic(join(dir, 'labels.json'), LABELS);
     const ctx = await stageContext(fx, '20260101-000004-aaaa', {}, dir);
     await expect(evaluateStage.run(ctx)).rejects.toThrow(
@@ -140,7 +142,7 @@ describe('evaluate stage on a real (tiny) tfjs model', () => {
         `1 test/train near-duplicate pair\\(s\\) within Hamming 6: ${test.path} ≈ ${train.path} \\(2\\)`,
       ),
     );
-    expect(ctx.log.lines.join('\n')).toContain(`leak: test ${test.path} ≈ train ${train.path} (Hamming 2)`);
+    expect(ctx.log.lines.join('\n')).toContain(`leak: test ${test.path} ≈ train ${train.path} (Hamming 2, detail 1.000)`);
     await expect(stat(join(ctx.outDir, 'metrics.json'))).rejects.toThrow();
   });
 

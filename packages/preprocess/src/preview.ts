@@ -8,6 +8,8 @@ export interface GridImage {
   /** Stable id (e.g. the manifest's sha256) that seeds the views, as training does. */
   id: string;
   bytes: Uint8Array;
+  /** Names the file in errors. */
+  where?: string;
 }
 
 /**
@@ -26,8 +28,9 @@ export async function renderAugmentGrid(
   const raw = { raw: { width: size, height: size, channels: 3 as const } };
   const tiles: OverlayOptions[] = [];
   for (const [row, image] of images.entries()) {
-    const source = await prepareAugmentSource(image.bytes, spec, aug, { where: image.id });
-    const cells = [await preprocessToRgb(image.bytes, spec, { where: image.id })];
+    const where = image.where ?? image.id;
+    const source = await prepareAugmentSource(image.bytes, spec, aug, { where });
+    const cells = [await preprocessToRgb(image.bytes, spec, { where })];
     for (let v = 1; v <= options.views; v++)
       cells.push(await augmentToRgb(source, spec, aug, viewSeed(options.seed, image.id, v)));
     for (const [col, rgb] of cells.entries()) {

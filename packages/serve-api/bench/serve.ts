@@ -3,6 +3,7 @@
 // bench-results/serve-api/bench.json. Usage: pnpm --filter @plantid/serve-api bench [-- --bundle <dir>]
 import { fork } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '@plantid/engine';
@@ -13,9 +14,10 @@ import { REPO_ROOT, testBundle } from '../test/fixtures/bundle.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const bundleFlag = args.indexOf('--bundle');
-const seconds = Number(process.env.BENCH_SECONDS ?? 6);
-const c1Requests = Number(process.env.BENCH_C1_REQUESTS ?? 300);
+const seconds = Number(process.env.BENCH_SECONDS ?? 9);
+const c1Requests = Number(process.env.BENCH_C1_REQUESTS ?? 400);
 
+const loadStart = loadavg()[0]!;
 const fixture = bundleFlag >= 0 ? undefined : await testBundle();
 const bundleDir = bundleFlag >= 0 ? args[bundleFlag + 1]! : fixture!.dir;
 const bundle = await readBundle(bundleDir);
@@ -27,41 +29,7 @@ console.error(
   `bundle ${bundle.name} v${bundle.version} (${bundle.dir}); ${photos.length} real photos; ${seconds}s per throughput run`,
 );
 
-// ---- bare: decode + ONNX Runtime in this process ----
-const engine = await createEngine({ kind: 'onnx', model: bundle.modelPath('fp32') });
-const bareOnce = async (i: number) => {
-  const tensor = await preprocessImage(photos[i % photos.length]!, bundle.preprocess);
-  await engine.predict(tensor, 1);
-};
-for (let i = 0; i < 20; i++) await bareOnce(i);
-const bareLatencies: number[] = [];
-for (let i = 0; i < c1Requests; i++) {
-  const t = performance.now();
-  await bareOnce(i);
-  bareLatencies.push(performance.now() - t);
-}
-const bareThroughput = async (concurrency: number) => {
-  let done = 0;
-  const end = performance.now() + seconds * 1000;
-  const worker = async (w: number) => {
-    for (let i = w; performance.now() < end; i += concurrency) {
-      await bareOnce(i);
-      done++;
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  return done / ((performance.now() - start) / 1000);
-};
-const bare = {
-  p50: pct(bareLatencies, 50),
-  p99: pct(bareLatencies, 99),
-  rps8: await bareThroughput(8),
-  rps32: await bareThroughput(32),
-};
-await engine.dispose();
-
-// ---- the API in a child process, driven by autocannon ----
+// ---- the API in a child process (autocannon must not share its event loop) ----
 const child = fork(join(import.meta.dirname, 'server-process.ts'), [bundleDir], {
   execArgv: ['--conditions=@plantid/source', '--import', 'tsx'],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -97,17 +65,77 @@ const cannon = async (connections: number, options: { amount?: number; duration?
   const result = await finished;
   if (result.non2xx || result.errors)
     throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors at c=${connections}`);
-  return { latencies, rps: result.requests.total / (result.duration || 1), result };
+  return { latencies, count: result.requests.total, seconds: result.duration };
 };
-await cannon(4, { amount: 100 }); // warm connections and JIT
-const c1 = await cannon(1, { amount: c1Requests });
-const s8 = await cannon(8, { duration: seconds });
-const s32 = await cannon(32, { duration: seconds });
+
+// ---- bare: decode + ONNX Runtime in this process, same photos ----
+const engine = await createEngine({ kind: 'onnx', model: bundle.modelPath('fp32') });
+const bareOnce = async (i: number) => {
+  const tensor = await preprocessImage(photos[i % photos.length]!, bundle.preprocess);
+  await engine.predict(tensor, 1);
+};
+const bareSequential = async (n: number) => {
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await bareOnce(i);
+    latencies.push(performance.now() - t);
+  }
+  return latencies;
+};
+const bareClosedLoop = async (concurrency: number, secs: number) => {
+  let count = 0;
+  const start = performance.now();
+  const end = start + secs * 1000;
+  const worker = async (w: number) => {
+    for (let i = w; performance.now() < end; i += concurrency) {
+      await bareOnce(i);
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  return { count, seconds: (performance.now() - start) / 1000 };
+};
+
+// Warm both sides, then alternate bare and API rounds so drift in a shared CPU's load hits both alike.
+await bareSequential(20);
+await cannon(4, { amount: 100 });
+const rounds = 4;
+const c1 = { bare: [] as number[], api: [] as number[] };
+for (let r = 0; r < rounds; r++) {
+  c1.bare.push(...(await bareSequential(c1Requests / rounds)));
+  c1.api.push(...(await cannon(1, { amount: c1Requests / rounds })).latencies);
+}
+const throughput = async (concurrency: number) => {
+  const sum = { bare: { count: 0, seconds: 0, cpu: 0 }, api: { count: 0, seconds: 0, cpu: 0 } };
+  for (let r = 0; r < 3; r++) {
+    const cpu0 = process.cpuUsage();
+    const b = await bareClosedLoop(concurrency, seconds / 3);
+    const cpu1 = process.cpuUsage(cpu0);
+    const server0 = await cpuMs(child.pid!);
+    const a = await cannon(concurrency, { duration: seconds / 3 });
+    sum.api.cpu += (await cpuMs(child.pid!)) - server0;
+    sum.bare.cpu += (cpu1.user + cpu1.system) / 1000;
+    sum.bare.count += b.count;
+    sum.bare.seconds += b.seconds;
+    sum.api.count += a.count;
+    sum.api.seconds += a.seconds;
+  }
+  return {
+    bare: sum.bare.count / sum.bare.seconds,
+    api: sum.api.count / sum.api.seconds,
+    cpuPerRequest: { bare: sum.bare.cpu / sum.bare.count, api: sum.api.cpu / sum.api.count },
+  };
+};
+const t8 = await throughput(8);
+const t32 = await throughput(32);
+await engine.dispose();
 const rss = await peakRss(child.pid!);
 child.send('stop');
 await new Promise((r) => child.once('exit', r));
 
-const api = { p50: pct(c1.latencies, 50), p99: pct(c1.latencies, 99), rps8: s8.rps, rps32: s32.rps };
+const bare = { p50: pct(c1.bare, 50), p99: pct(c1.bare, 99), rps8: t8.bare, rps32: t32.bare };
+const api = { p50: pct(c1.api, 50), p99: pct(c1.api, 99), rps8: t8.api, rps32: t32.api };
 const rows = [
   ['p50 latency, c=1 (ms)', bare.p50, api.p50, api.p50 / bare.p50, '≤ 1.3'],
   ['p99 latency, c=1 (ms)', bare.p99, api.p99, api.p99 / bare.p99, ''],
@@ -121,19 +149,29 @@ const table = [
     ([name, b, a, ratio, goal]) =>
       `| ${name} | ${b.toFixed(2)} | ${a.toFixed(2)} | ${ratio.toFixed(2)} | ${goal} |`,
   ),
+  `| CPU per request, c=8 (ms) | ${t8.cpuPerRequest.bare.toFixed(2)} | ${t8.cpuPerRequest.api.toFixed(2)} (server only) | ${(t8.cpuPerRequest.api / t8.cpuPerRequest.bare).toFixed(2)} | |`,
   `| server peak RSS | | ${(rss / 1024 / 1024).toFixed(0)} MiB | | |`,
 ].join('\n');
 console.log(table);
+console.log(
+  `load average during the run: ${loadStart.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores (a shared machine skews both columns alike; ratios are the figure)`,
+);
 const out = join(REPO_ROOT, 'bench-results', 'serve-api');
 await mkdir(out, { recursive: true });
 await writeFile(
   join(out, 'bench.json'),
-  `${JSON.stringify({ bundle: `${bundle.name}@${bundle.version}`, photos: photos.length, seconds, bare, api, ratios: { p50: api.p50 / bare.p50, rps8: api.rps8 / bare.rps8, rps32: api.rps32 / bare.rps32 }, peakRssBytes: rss }, null, 2)}\n`,
+  `${JSON.stringify({ bundle: `${bundle.name}@${bundle.version}`, photos: photos.length, seconds, bare, api, ratios: { p50: api.p50 / bare.p50, rps8: api.rps8 / bare.rps8, rps32: api.rps32 / bare.rps32 }, peakRssBytes: rss, loadAverage: [loadStart, loadavg()[0]] }, null, 2)}\n`,
 );
 
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** user + system CPU time of a process so far, in ms (from /proc; clock ticks are 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** VmHWM: the largest resident set the process ever had. */

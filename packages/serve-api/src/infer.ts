@@ -1,5 +1,5 @@
+import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { sha256 } from '@plantid/core';
 import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
 import { type ApiError, badRequest, tooLarge } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
@@ -18,7 +18,7 @@ export interface InferenceResult {
 }
 
 /**
- * One image through the serving path: header checks → the shared preprocessImage with the
+ * One image through the serving path: magic-byte checks → the shared preprocessImage with the
  * bundle's spec → the model's micro-batcher → temperature calibration → top-k. Bad images
  * throw ApiErrors (4xx); anything else is a server fault.
  */
@@ -28,8 +28,10 @@ export async function inferImage(
   options: ImageLimits & { topK: number; field?: string },
 ): Promise<InferenceResult> {
   const field = options.field ?? 'image';
-  const checked = await checkImage(bytes, options, field);
-  const inputSha256 = sha256(bytes);
+  const checked = checkImage(bytes, options, field);
+  // Hashing runs on the thread pool next to decoding, so a large upload never blocks the event loop.
+  const hashing = webcrypto.subtle.digest('SHA-256', bytes);
+  hashing.catch(() => undefined);
   const ticket = model.batcher.reserve();
   let tensor: Float32Array;
   const decodeStart = performance.now();
@@ -37,9 +39,10 @@ export async function inferImage(
     tensor = await preprocessImage(bytes, model.spec, { limitInputPixels: options.maxPixels });
   } catch (error) {
     ticket.cancel();
-    throw decodeFailure(error, field, checked.format);
+    throw decodeFailure(error, field, checked.format, options.maxPixels);
   }
   const decodeMs = performance.now() - decodeStart;
+  const inputSha256 = Buffer.from(await hashing).toString('hex');
   const result = await ticket.submit(tensor);
   const probabilities = calibrate(result.output, model.temperature);
   return {
@@ -52,10 +55,15 @@ export async function inferImage(
   };
 }
 
-function decodeFailure(error: unknown, field: string, format: string): ApiError | unknown {
+function decodeFailure(error: unknown, field: string, format: string, maxPixels: number): ApiError | unknown {
   if (!(error instanceof ImageDecodeError)) return error;
-  if (error.reason === 'too_large')
-    return tooLarge('IMAGE_TOO_MANY_PIXELS', `${field}: ${error.message}; downscale it before sending`);
+  if (error.reason === 'too_large') {
+    // libvips refuses from the header, before allocating pixels: a decompression bomb costs only its upload.
+    return tooLarge(
+      'IMAGE_TOO_MANY_PIXELS',
+      `${field} has more than ${maxPixels} pixels (serve.maxPixels); downscale it before sending`,
+    );
+  }
   return badRequest(
     'IMAGE_UNDECODABLE',
     `${field} is a damaged or truncated ${format.toUpperCase()} (${error.message.replace(/^cannot decode image: /, '')}); send the complete file`,

@@ -207,7 +207,7 @@ describe('bad input gets a clear 4xx, never a 5xx (real HTTP)', () => {
     for (let i = 0; i < 3; i++) {
       const response = await form({ image: bomb }, 'bomb.png');
       expect(response.status).toBe(413);
-      expect(((await response.json()) as { message: string }).message).toMatch(/30000×30000/);
+      expect(((await response.json()) as { message: string }).message).toMatch(/more than \d+ pixels/);
     }
     // Decoding it would need 900 M pixels (2.7 GB as RGB); refusing it needs the upload only.
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runServeCommand } from '../src/index.js';
-import { REPO_ROOT, type TestBundle, testBundle } from './fixtures/bundle.js';
+import { BACKBONE, DATASET, REPO_ROOT, type TestBundle, testBundle } from './fixtures/bundle.js';
 
 /** The two command lines that start the server, run from source (the processes are spawned, not imported). */
 const ENTRIES = {
@@ -92,19 +92,40 @@ describe('starting the server from the command line', () => {
     const dir = await mkdtemp(join(tmpdir(), 'plantid-config-'));
     await writeFile(
       join(dir, 'config.yaml'),
-      `serve:\n  bundle: ${bundle.dir}\n  port: 0\n  topK: 2\n  feedbackDir: my-feedback\n  rateLimit: { max: 0 }\n`,
+      [
+        `data: { root: ${DATASET} }`,
+        `model: { weights: ${BACKBONE} }`,
+        'serve:',
+        `  bundle: ${bundle.dir}`,
+        '  port: 0',
+        '  topK: 2',
+        '  feedbackDir: my-feedback',
+        '  rateLimit: { max: 0 }',
+      ].join('\n'),
     );
     const stop = new AbortController();
     let url = '';
     const serving = runServeCommand(
       { config: 'config.yaml' },
-      { signal: stop.signal, cwd: dir, env: { PLANTID_MAX_UPLOAD_MB: '1' }, logger: false, onStarted: (s) => (url = s.url) },
+      {
+        signal: stop.signal,
+        cwd: dir,
+        env: { PLANTID_MAX_UPLOAD_MB: '1' },
+        logger: false,
+        onStarted: (s) => (url = s.url),
+      },
     );
-    while (!url) await new Promise((r) => setTimeout(r, 20));
+    let failed: unknown;
+    serving.catch((error: unknown) => (failed = error));
+    while (!url && !failed) await new Promise((r) => setTimeout(r, 20));
+    if (failed) throw failed;
     const photo = await readFile(bundle.heldOut[0]![0]!);
     const form = new FormData();
     form.append('image', new Blob([photo]), 'leaf.webp');
-    const body = (await (await fetch(`${url}/v1/predict`, { method: 'POST', body: form })).json()) as { id: string; predictions: unknown[] };
+    const body = (await (await fetch(`${url}/v1/predict`, { method: 'POST', body: form })).json()) as {
+      id: string;
+      predictions: unknown[];
+    };
     expect(body.predictions).toHaveLength(2);
     const big = new FormData();
     big.append('image', new Blob([Buffer.alloc(1.5 * 1024 * 1024)]), 'big.jpg');

@@ -29,10 +29,12 @@ export const matMulFast = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: 
 /**
  * Classifier head: dropout → [dense(hidden, relu) → dropout] → dense(classes, softmax).
  * Training runs `logits()` with dropout masks drawn from a per-step seed (tfjs' Dropout layer
- * reuses one mask when seeded); the exported model holds the same Dense layers after Dropout layers.
+ * reuses one mask when seeded); the exported model nests `model`, which holds the same Dense layers.
  */
 export class Head {
   readonly denses: tf.layers.Layer[];
+  /** dropout → [dense → dropout] → dense(softmax) as a Sequential: what the exported model nests. */
+  readonly model: tf.Sequential;
 
   constructor(
     readonly inputDim: number,
@@ -40,33 +42,17 @@ export class Head {
   ) {
     const init = (k: number) => tf.initializers.glorotUniform({ seed: config.seed + k });
     this.denses = [];
-    let dim = inputDim;
+    const layers: tf.layers.Layer[] = [tf.layers.dropout({ rate: config.dropout, name: 'head_dropout', inputShape: [inputDim] })];
     if (config.hidden > 0) {
-      this.denses.push(
-        tf.layers.dense({
-          units: config.hidden,
-          activation: 'relu',
-          kernelInitializer: init(1),
-          name: 'head_hidden',
-          inputShape: [dim],
-        }),
-      );
-      dim = config.hidden;
+      const hidden = tf.layers.dense({ units: config.hidden, activation: 'relu', kernelInitializer: init(1), name: 'head_hidden' });
+      this.denses.push(hidden);
+      layers.push(hidden, tf.layers.dropout({ rate: config.dropout, name: 'head_hidden_dropout' }));
     }
-    this.denses.push(
-      tf.layers.dense({
-        units: config.classes,
-        activation: 'softmax',
-        kernelInitializer: init(2),
-        name: 'head_output',
-        inputShape: [dim],
-      }),
-    );
-    let d = inputDim;
-    for (const layer of this.denses) {
-      layer.build([null, d]);
-      d = (layer.getConfig().units as number) ?? d;
-    }
+    const output = tf.layers.dense({ units: config.classes, activation: 'softmax', kernelInitializer: init(2), name: 'head_output' });
+    this.denses.push(output);
+    layers.push(output);
+    // Built inside a Sequential so weights get scoped names (head_output/kernel) that survive save and load.
+    this.model = tf.sequential({ layers, name: 'head' });
   }
 
   /** Trainable variables, in a fixed order (optimizer state is saved and restored by this order). */
@@ -79,9 +65,7 @@ export class Head {
     return tf.tidy(() => {
       let h: tf.Tensor2D = x;
       const drop = (t: tf.Tensor2D, k: number) =>
-        dropoutSeed === undefined || this.config.dropout === 0
-          ? t
-          : (tf.dropout(t, this.config.dropout, undefined, dropoutSeed + k) as tf.Tensor2D);
+        dropoutSeed === undefined || this.config.dropout === 0 ? t : (tf.dropout(t, this.config.dropout, undefined, dropoutSeed + k) as tf.Tensor2D);
       h = drop(h, 0);
       for (const [i, layer] of this.denses.entries()) {
         const [kernel, bias] = layer.trainableWeights.map((w) => w.read());
@@ -92,19 +76,9 @@ export class Head {
     });
   }
 
-  /** The head as layers applied after `features` (symbolic), for the exported model. */
+  /** The head applied after `features` (symbolic), for the exported model. */
   apply(features: tf.SymbolicTensor): tf.SymbolicTensor {
-    let h = tf.layers
-      .dropout({ rate: this.config.dropout, name: 'head_dropout' })
-      .apply(features) as tf.SymbolicTensor;
-    for (const [i, layer] of this.denses.entries()) {
-      h = layer.apply(h) as tf.SymbolicTensor;
-      if (i < this.denses.length - 1)
-        h = tf.layers
-          .dropout({ rate: this.config.dropout, name: `head_dropout_${i + 1}` })
-          .apply(h) as tf.SymbolicTensor;
-    }
-    return h;
+    return this.model.apply(features) as tf.SymbolicTensor;
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '@plantid/core';
+import { selectTfjsBackend, UsageError } from '@plantid/core';
 import { loadLayersModel, saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ function mobilenetV1(alpha: number, size: number, blocks: number): tf.LayersMode
 describe('backbones', () => {
   let v2: tf.LayersModel;
   beforeAll(async () => {
+    await selectTfjsBackend('forward', { env: { ...process.env, PLANTID_BACKEND: 'wasm' } });
     v2 = await loadLayersModel(backboneJson);
   });
 
@@ -72,7 +73,7 @@ describe('backbones', () => {
     const two = splitForFinetune(ex, 2);
     expect(two.boundaryLayer).toBe('block_14_add');
     // The top replays the extractor's own layers: same features from the boundary activations.
-    const x = tf.randomUniform([2, 224, 224, 3], -1, 1, 'float32', 3);
+    const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 3);
     const bottom = tf.model({
       inputs: ex.model.inputs,
       outputs: ex.model.getLayer('block_15_add').inboundNodes[0]!.outputTensors[0]!,

@@ -9,6 +9,7 @@ import { buildFeatureExtractor, finetuneModel, Head, splitForFinetune, trainPhas
 import { backboneJson } from './helpers.js';
 
 describe('phase 2 fine-tuning', () => {
+  // tfjs-cpu runs these convolution gradients slowly (the reason phase 2 needs a native backend): keep it to two steps.
   it('trains only the top block; frozen weights and every BatchNorm statistic stay bit-identical', async () => {
     await selectTfjsBackend('gradients', { env: { ...process.env, PLANTID_BACKEND: 'cpu' } });
     const backbone = await loadLayersModel(backboneJson);
@@ -19,7 +20,7 @@ describe('phase 2 fine-tuning', () => {
       layer.weights.map((w) => ({ layer, name: w.name, value: w.read() })),
     );
     const before = all.map((w) => Buffer.from((w.value.dataSync() as Float32Array).slice().buffer));
-    const n = 24;
+    const n = 8;
     const dim = 7 * 7 * 56;
     const x = Float32Array.from({ length: n * dim }, (_, i) => Math.abs(Math.sin(i)) * 3);
     const y = Int32Array.from({ length: n }, (_, i) => i % 3);
@@ -27,7 +28,7 @@ describe('phase 2 fine-tuning', () => {
     await trainPhase(
       finetuneModel(split, head),
       { x, shape: [7, 7, 56], y },
-      { x: x.subarray(0, 6 * dim), shape: [7, 7, 56], y: y.subarray(0, 6) },
+      { x: x.subarray(0, 2 * dim), shape: [7, 7, 56], y: y.subarray(0, 2) },
       {
         phase: 'finetune',
         epochs: 2,

@@ -1,3 +1,4 @@
+import { augmentPreviewCommand } from './augment-preview.js';
 import { graphCommand } from './graph.js';
 import { modelsCommand } from './models.js';
 import { runCommand } from './run.js';
@@ -16,6 +17,7 @@ export const commandModules: readonly CommandModule[] = [
   runsTrackingCommand,
   modelsCommand,
   serveCommand,
+  augmentPreviewCommand,
 ];
 
 export type { CliContext, CommandModule } from './types.js';

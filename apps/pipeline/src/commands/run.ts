@@ -1,6 +1,6 @@
 import { formatRunSummary, type LogFormat, loadConfig, resolvePath, runPipeline } from '@plantid/core';
 import { Option } from 'commander';
-import { buildTracker } from '../tracker.js';
+import { trackerOpener } from '../tracker.js';
 import { cliLogger, cliProgress, collect, parseList } from './io.js';
 import type { CommandModule } from './types.js';
 
@@ -34,36 +34,29 @@ export const runCommand: CommandModule = {
         const log = cliLogger(ctx, flags.log);
         const loaded = await loadConfig(flags.config, { overrides: flags.set ?? [] });
         const dryRun = flags.dryRun ?? false;
-        const tracker = dryRun
-          ? undefined
-          : await buildTracker(loaded.config, { configDir: loaded.configDir, log });
-        try {
-          const record = await runPipeline({
-            loaded,
-            registry: ctx.stages,
-            request: {
-              ...(flags.stages ? { stages: flags.stages } : {}),
-              ...(flags.from ? { from: flags.from } : {}),
-            },
-            force: flags.force ?? false,
-            dryRun,
-            log,
-            progress: cliProgress(ctx, flags.log),
-            ...(tracker ? { tracker } : {}),
-            signal: ctx.signal,
-            argv: process.argv.slice(2),
-          });
-          if (flags.log === 'json') ctx.stdout(`${JSON.stringify(record)}\n`);
-          else if (dryRun) {
-            const runsDir = resolvePath(loaded, loaded.config.runsDir);
-            ctx.stdout(
-              `${formatRunSummary(record).replace(/^run \S+: dry-run.*\n/, `plan for ${loaded.displayPath} (runs dir ${runsDir}):\n`)}\n`,
-            );
-          } else ctx.stdout(`${formatRunSummary(record)}\n`);
-          ctx.exitCode = record.exitCode;
-        } finally {
-          await tracker?.close?.();
-        }
+        const record = await runPipeline({
+          loaded,
+          registry: ctx.stages,
+          request: {
+            ...(flags.stages ? { stages: flags.stages } : {}),
+            ...(flags.from ? { from: flags.from } : {}),
+          },
+          force: flags.force ?? false,
+          dryRun,
+          log,
+          progress: cliProgress(ctx, flags.log),
+          openTracker: trackerOpener(loaded.config, { configDir: loaded.configDir, log }),
+          signal: ctx.signal,
+          argv: process.argv.slice(2),
+        });
+        if (flags.log === 'json') ctx.stdout(`${JSON.stringify(record)}\n`);
+        else if (dryRun) {
+          const runsDir = resolvePath(loaded, loaded.config.runsDir);
+          ctx.stdout(
+            `${formatRunSummary(record).replace(/^run \S+: dry-run.*\n/, `plan for ${loaded.displayPath} (runs dir ${runsDir}):\n`)}\n`,
+          );
+        } else ctx.stdout(`${formatRunSummary(record)}\n`);
+        ctx.exitCode = record.exitCode;
       });
   },
 };

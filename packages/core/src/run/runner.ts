@@ -59,6 +59,9 @@ export interface RunRecord {
   exitCode: number;
 }
 
+export type TrackerOutcome = 'FINISHED' | 'FAILED' | 'KILLED';
+export type ClosableTracker = Tracker & { finish?(status: TrackerOutcome): Promise<unknown> };
+
 export interface RunPipelineOptions {
   loaded: LoadedConfig;
   registry: readonly StageDefinition[];
@@ -69,7 +72,11 @@ export interface RunPipelineOptions {
   dryRun?: boolean;
   log: Logger;
   progress?: ProgressFactory;
-  tracker?: Tracker;
+  /**
+   * Opens the run's tracker once the run id is known, when the first stage actually runs
+   * (a fully cached run opens none). `finish` is called with the run's outcome.
+   */
+  openTracker?: (runId: string) => Promise<ClosableTracker>;
   signal?: AbortSignal;
   /** Default: `config.runsDir` resolved against the config's folder. */
   runsDir?: string;
@@ -203,7 +210,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
     stages: [],
     exitCode: 0,
   };
-  const tracker = options.tracker ?? noopTracker;
+  let tracker: ClosableTracker = noopTracker;
   const progress = options.progress ?? silentProgress;
   const signal = options.signal ?? new AbortController().signal;
   const save = () => (options.dryRun ? Promise.resolve() : writeJsonAtomic(layout.runFile, record));
@@ -294,6 +301,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
 
     if (!trackerStarted) {
       trackerStarted = true;
+      tracker = await openTracker(options, runId, stageLog);
       await startTracking(tracker, record, config, stageLog);
     }
     const reason = rerun ?? (requested ? 'no cached output' : 'needed upstream, no cached output');
@@ -372,6 +380,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
     record.exitCode = 1;
   } else record.status = 'done';
   await save();
+  if (trackerStarted) {
+    const outcome: TrackerOutcome =
+      record.status === 'done' ? 'FINISHED' : record.status === 'interrupted' ? 'KILLED' : 'FAILED';
+    await tracker.finish?.(outcome).catch((error: unknown) => log.warn(`tracking: ${errorLine(error)}`));
+  }
   if (failure !== undefined && !isPlantidError(failure) && process.env.PLANTID_DEBUG)
     log.error(String((failure as Error).stack));
   return record;
@@ -381,6 +394,16 @@ export function errorLine(error: unknown): string {
   if (isPlantidError(error)) return error.toLine();
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]!;
+}
+
+async function openTracker(options: RunPipelineOptions, runId: string, log: Logger): Promise<ClosableTracker> {
+  if (!options.openTracker) return noopTracker;
+  try {
+    return await options.openTracker(runId);
+  } catch (error) {
+    log.warn(`tracking unavailable, continuing without it: ${errorLine(error)}`);
+    return noopTracker;
+  }
 }
 
 async function startTracking(

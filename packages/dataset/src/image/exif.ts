@@ -46,8 +46,17 @@ export async function readExif(bytes: Uint8Array, keepLocation: boolean): Promis
   const lon = tags.longitude;
   return {
     dateCollected:
-      exifDate(tags.DateTimeOriginal, tags.OffsetTimeOriginal) ?? exifDate(tags.CreateDate, tags.OffsetTimeDigitized) ?? exifDate(tags.ModifyDate, tags.OffsetTime),
+      exifDate(tags.DateTimeOriginal, tags.OffsetTimeOriginal) ??
+      exifDate(tags.CreateDate, tags.OffsetTimeDigitized) ??
+      exifDate(tags.ModifyDate, tags.OffsetTime),
     camera: camera || null,
-    location: keepLocation && typeof lat === 'number' && typeof lon === 'number' && Number.isFinite(lat) && Number.isFinite(lon) ? { latitude: lat, longitude: lon } : null,
+    location:
+      keepLocation &&
+      typeof lat === 'number' &&
+      typeof lon === 'number' &&
+      Number.isFinite(lat) &&
+      Number.isFinite(lon)
+        ? { latitude: lat, longitude: lon }
+        : null,
   };
 }

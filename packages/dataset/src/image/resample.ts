@@ -3,7 +3,13 @@
  * (aspect ignored). Each output pixel is the exact mean of the source area it covers,
  * so the result does not depend on how the thumbnail was produced.
  */
-export function resizeArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+export function resizeArea(
+  src: Float32Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+): Float32Array {
   const horizontal = new Float32Array(outW * h);
   const sx = w / outW;
   for (let ox = 0; ox < outW; ox++) {

@@ -60,7 +60,8 @@ export async function decodeThumbnail(bytes: Uint8Array): Promise<DecodedThumbna
 /** Rec. 601 luma of an RGB buffer, as floats 0–255. */
 export function toGrey(rgb: Uint8Array, pixels: number): Float32Array {
   const grey = new Float32Array(pixels);
-  for (let p = 0; p < pixels; p++) grey[p] = 0.299 * rgb[p * 3]! + 0.587 * rgb[p * 3 + 1]! + 0.114 * rgb[p * 3 + 2]!;
+  for (let p = 0; p < pixels; p++)
+    grey[p] = 0.299 * rgb[p * 3]! + 0.587 * rgb[p * 3 + 1]! + 0.114 * rgb[p * 3 + 2]!;
   return grey;
 }
 

@@ -59,7 +59,8 @@ async function entryKind(entry: Dirent, full: string, state: WalkState): Promise
       target = await stat(full);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const what = code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'broken symlink' : `unreadable (${code})`;
+      const what =
+        code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'broken symlink' : `unreadable (${code})`;
       state.notices.push({ where: full, message: `${what}; skipped` });
       return 'skip';
     }
@@ -67,7 +68,10 @@ async function entryKind(entry: Dirent, full: string, state: WalkState): Promise
     if (!target.isDirectory()) return 'skip';
     const real = await realpath(full);
     if (state.visited.has(real)) {
-      state.notices.push({ where: full, message: 'symlink loop (points back to a folder already listed); skipped' });
+      state.notices.push({
+        where: full,
+        message: 'symlink loop (points back to a folder already listed); skipped',
+      });
       return 'skip';
     }
     state.visited.add(real);
@@ -76,12 +80,21 @@ async function entryKind(entry: Dirent, full: string, state: WalkState): Promise
   return 'skip';
 }
 
-async function walk(dir: string, label: string, source: SourceSpec, out: Candidate[], state: WalkState): Promise<void> {
+async function walk(
+  dir: string,
+  label: string,
+  source: SourceSpec,
+  out: Candidate[],
+  state: WalkState,
+): Promise<void> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    state.notices.push({ where: dir, message: `cannot read folder (${(error as NodeJS.ErrnoException).code}); skipped` });
+    state.notices.push({
+      where: dir,
+      message: `cannot read folder (${(error as NodeJS.ErrnoException).code}); skipped`,
+    });
     return;
   }
   for (const entry of entries.sort(byName)) {

@@ -6,17 +6,30 @@ import type { Split } from '../records.js';
 import type { Candidate, Notice, SourceSpec } from './types.js';
 
 const COLUMN_ALIASES: Record<string, string> = {
-  path: 'path', file: 'path', filename: 'path', image: 'path', filepath: 'path',
-  label: 'label', class: 'label', species: 'label',
-  split: 'split', subset: 'split',
+  path: 'path',
+  file: 'path',
+  filename: 'path',
+  image: 'path',
+  filepath: 'path',
+  label: 'label',
+  class: 'label',
+  species: 'label',
+  split: 'split',
+  subset: 'split',
   source: 'source',
-  license: 'license', licence: 'license',
+  license: 'license',
+  licence: 'license',
 };
 
 const SPLIT_ALIASES: Record<string, Split> = {
-  train: 'train', training: 'train',
-  val: 'val', valid: 'val', validation: 'val', dev: 'val',
-  test: 'test', testing: 'test',
+  train: 'train',
+  training: 'train',
+  val: 'val',
+  valid: 'val',
+  validation: 'val',
+  dev: 'val',
+  test: 'test',
+  testing: 'test',
 };
 
 type Row = Record<string, unknown>;
@@ -35,7 +48,8 @@ export async function listManifestSource(source: SourceSpec, notices: Notice[]):
     const where = `${manifest}:${extname(manifest).toLowerCase() === '.csv' ? i + 2 : i + 1}`;
     const row = normaliseRow(raw);
     const path = typeof row.path === 'string' ? row.path.trim() : '';
-    const label = typeof row.label === 'string' || typeof row.label === 'number' ? String(row.label).trim() : '';
+    const label =
+      typeof row.label === 'string' || typeof row.label === 'number' ? String(row.label).trim() : '';
     if (!path || !label) {
       notices.push({ where, message: `row needs both "path" and "label"; skipped` });
       continue;
@@ -54,7 +68,11 @@ export async function listManifestSource(source: SourceSpec, notices: Notice[]):
     let fixedSplit: Split | null = null;
     if (row.split !== undefined && row.split !== null && String(row.split).trim() !== '') {
       fixedSplit = SPLIT_ALIASES[String(row.split).trim().toLowerCase()] ?? null;
-      if (!fixedSplit) notices.push({ where, message: `unknown split "${row.split}" (use train, val or test); split left to the stage` });
+      if (!fixedSplit)
+        notices.push({
+          where,
+          message: `unknown split "${row.split}" (use train, val or test); split left to the stage`,
+        });
     }
     candidates.push({
       source: typeof row.source === 'string' && row.source ? row.source : source.name,
@@ -78,7 +96,10 @@ function parseRows(manifest: string, text: string): Row[] {
       try {
         rows.push(JSON.parse(line) as Row);
       } catch {
-        throw new UsageError(`line ${i + 1} is not valid JSON`, { where: manifest, hint: 'one JSON object per line' });
+        throw new UsageError(`line ${i + 1} is not valid JSON`, {
+          where: manifest,
+          hint: 'one JSON object per line',
+        });
       }
     });
     return rows;
@@ -87,7 +108,13 @@ function parseRows(manifest: string, text: string): Row[] {
     throw new UsageError('manifest must be .csv, .tsv or .jsonl', { where: manifest });
   }
   try {
-    return parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, delimiter: ext === '.tsv' ? '\t' : ',' }) as Row[];
+    return parse(text, {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      delimiter: ext === '.tsv' ? '\t' : ',',
+    }) as Row[];
   } catch (error) {
     throw new UsageError(`cannot parse CSV: ${(error as Error).message}`, { where: manifest });
   }

@@ -32,10 +32,15 @@ export async function validateSources(data: DataConfig, configDir: string): Prom
   for (const [i, spec] of sourceSpecs(data, configDir).entries()) {
     const key = data.root && i === 0 ? 'data.root' : `data.sources[${data.root ? i - 1 : i}]`;
     const info = await stat(spec.root).catch(() => null);
-    if (!info?.isDirectory()) throw new UsageError(`data folder ${spec.root} does not exist`, { where: key, hint: 'fix the path (relative to config.yaml)' });
+    if (!info?.isDirectory())
+      throw new UsageError(`data folder ${spec.root} does not exist`, {
+        where: key,
+        hint: 'fix the path (relative to config.yaml)',
+      });
     if (spec.manifest) {
       const m = await stat(spec.manifest).catch(() => null);
-      if (!m?.isFile()) throw new UsageError(`manifest ${spec.manifest} does not exist`, { where: `${key}.manifest` });
+      if (!m?.isFile())
+        throw new UsageError(`manifest ${spec.manifest} does not exist`, { where: `${key}.manifest` });
     }
   }
 }
@@ -44,8 +49,11 @@ export async function validateSources(data: DataConfig, configDir: string): Prom
 export async function listCandidates(specs: SourceSpec[], notices: Notice[]): Promise<Candidate[]> {
   const all: Candidate[] = [];
   for (const spec of specs) {
-    const found = spec.manifest ? await listManifestSource(spec, notices) : await listFolderSource(spec, notices);
-    if (found.length === 0) notices.push({ where: spec.manifest ?? spec.root, message: 'no images found in this source' });
+    const found = spec.manifest
+      ? await listManifestSource(spec, notices)
+      : await listFolderSource(spec, notices);
+    if (found.length === 0)
+      notices.push({ where: spec.manifest ?? spec.root, message: 'no images found in this source' });
     all.push(...found);
   }
   const seen = new Set<string>();

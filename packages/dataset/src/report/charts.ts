@@ -35,7 +35,10 @@ export function classDistributionSpec(rows: ClassCountRow[]): TopLevelSpec {
       color: {
         field: 'split',
         type: 'nominal',
-        scale: { domain: ['train', 'val', 'test', 'excluded'], range: ['#4c78a8', '#f58518', '#54a24b', '#bab0ac'] },
+        scale: {
+          domain: ['train', 'val', 'test', 'excluded'],
+          range: ['#4c78a8', '#f58518', '#54a24b', '#bab0ac'],
+        },
         title: 'split',
       },
       order: { field: 'split', sort: 'ascending' },
@@ -67,7 +70,12 @@ export function histogramSpec(
     {
       mark: 'bar',
       encoding: {
-        x: { field: options.field, type: 'quantitative', bin: { maxbins: options.maxbins ?? 40 }, title: options.field },
+        x: {
+          field: options.field,
+          type: 'quantitative',
+          bin: { maxbins: options.maxbins ?? 40 },
+          title: options.field,
+        },
         y: { aggregate: 'count', type: 'quantitative', title: 'images' },
       },
     },

@@ -3,18 +3,27 @@ export interface ReportView {
   report: any;
   charts: { id: string; title: string; svg: string }[];
   perClass: { label: string; files: string[] }[];
-  groups: { group: number; conflict: boolean; members: { path: string; file: string; label: string; split: string | null }[] }[];
+  groups: {
+    group: number;
+    conflict: boolean;
+    members: { path: string; file: string; label: string; split: string | null }[];
+  }[];
   flagged: { path: string; file: string; label: string; flags: string[]; reasons: string[] }[];
   flaggedTotal: number;
   thumbs: Map<string, string | null>;
 }
 
 const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function thumb(view: ReportView, file: string, caption: string): string {
   const uri = view.thumbs.get(file);
-  const img = uri ? `<img src="${uri}" alt="${esc(caption)}" loading="eager">` : '<div class="noimg">cannot decode</div>';
+  const img = uri
+    ? `<img src="${uri}" alt="${esc(caption)}" loading="eager">`
+    : '<div class="noimg">cannot decode</div>';
   return `<figure class="thumb">${img}<figcaption title="${esc(file)}">${esc(caption)}</figcaption></figure>`;
 }
 
@@ -40,13 +49,24 @@ export function renderHtml(view: ReportView): string {
     : '';
   const classRows = r.classes
     .map(
-      (c: { label: string; labelId: string; total: number; usable: number; perSplit: Record<string, number> }) =>
+      (c: {
+        label: string;
+        labelId: string;
+        total: number;
+        usable: number;
+        perSplit: Record<string, number>;
+      }) =>
         `<tr><td>${esc(c.label)}</td><td><code>${esc(c.labelId)}</code></td><td>${c.total}</td><td>${c.usable}</td><td>${c.perSplit.train}</td><td>${c.perSplit.val}</td><td>${c.perSplit.test}</td><td>${r.classWeights[c.labelId]}</td></tr>`,
     )
     .join('');
-  const charts = view.charts.map((c) => `<figure class="chart" id="${c.id}" data-chart="${c.id}">${c.svg}</figure>`).join('');
+  const charts = view.charts
+    .map((c) => `<figure class="chart" id="${c.id}" data-chart="${c.id}">${c.svg}</figure>`)
+    .join('');
   const grids = view.perClass
-    .map((c) => `<div class="grid-row"><h3>${esc(c.label)}</h3><div class="thumbs">${c.files.map((f) => thumb(view, f, f.split('/').pop()!)).join('')}</div></div>`)
+    .map(
+      (c) =>
+        `<div class="grid-row"><h3>${esc(c.label)}</h3><div class="thumbs">${c.files.map((f) => thumb(view, f, f.split('/').pop()!)).join('')}</div></div>`,
+    )
     .join('');
   const groups = view.groups
     .map(
@@ -54,11 +74,16 @@ export function renderHtml(view: ReportView): string {
         `<div class="group${g.conflict ? ' conflict' : ''}"><h3>Group ${g.group}${g.conflict ? ' — label conflict' : ''}</h3><div class="thumbs">${g.members
           .slice(0, 8)
           .map((m) => thumb(view, m.file, `${m.path} · ${m.split ?? 'excluded'}`))
-          .join('')}${g.members.length > 8 ? `<div class="more">+${g.members.length - 8} more</div>` : ''}</div></div>`,
+          .join(
+            '',
+          )}${g.members.length > 8 ? `<div class="more">+${g.members.length - 8} more</div>` : ''}</div></div>`,
     )
     .join('');
   const flagged = view.flagged
-    .map((f) => `<div class="flagged">${thumb(view, f.file, f.path)}<ul>${f.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></div>`)
+    .map(
+      (f) =>
+        `<div class="flagged">${thumb(view, f.file, f.path)}<ul>${f.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></div>`,
+    )
     .join('');
   const blur = r.blur;
   return `<!doctype html>
@@ -86,7 +111,17 @@ ${warnings}
 <p>Blur threshold: ${esc(blur.rule)}.</p></section>
 <section><h2>Split and leakage</h2>
 <p>Near-duplicate groups and look-alike consecutive shots never span two splits. Cross-split duplicate pairs: <b>${leak.crossSplitDuplicatePairs}</b>; cross-split consecutive shots: <b>${leak.crossSplitSequencePairs}</b>. A plain random split with the same seed would have had ${leak.naiveSplit.crossSplitDuplicatePairs} and ${leak.naiveSplit.crossSplitSequencePairs}.</p>
-${leak.fromManifestSplits.length ? `<p class="conflict">The manifest's split column puts ${leak.fromManifestSplits.length} duplicate pair(s) in different splits: ${leak.fromManifestSplits.slice(0, 20).map((x: { a: string; b: string; splits: string[] }) => `<code>${esc(x.a)}</code> (${x.splits[0]}) ~ <code>${esc(x.b)}</code> (${x.splits[1]})`).join(', ')}</p>` : ''}
+${
+  leak.fromManifestSplits.length
+    ? `<p class="conflict">The manifest's split column puts ${leak.fromManifestSplits.length} duplicate pair(s) in different splits: ${leak.fromManifestSplits
+        .slice(0, 20)
+        .map(
+          (x: { a: string; b: string; splits: string[] }) =>
+            `<code>${esc(x.a)}</code> (${x.splits[0]}) ~ <code>${esc(x.b)}</code> (${x.splits[1]})`,
+        )
+        .join(', ')}</p>`
+    : ''
+}
 <p>Consecutive shots: median pHash distance ${esc(r.sequence.adjacentMedian ?? '–')} between neighbours vs ${esc(r.sequence.randomMedian ?? '–')} for random same-class pairs; ${r.sequence.linkedPairs} look-alike neighbours kept together.</p>
 <table><thead><tr><th>class</th><th>id</th><th>files</th><th>usable</th><th>train</th><th>val</th><th>test</th><th>weight</th></tr></thead><tbody>${classRows}</tbody></table></section>
 <section><h2>Duplicate groups (${r.duplicates.groups.length}; ${r.duplicates.labelConflicts.length} with a label conflict)</h2>${groups || '<p>None.</p>'}</section>

@@ -16,7 +16,10 @@ export async function thumbnailDataUri(file: string, side = 112): Promise<string
 }
 
 /** Thumbnails for the given files with at most `concurrency` decodes in flight. */
-export async function thumbnailsFor(files: string[], concurrency: number): Promise<Map<string, string | null>> {
+export async function thumbnailsFor(
+  files: string[],
+  concurrency: number,
+): Promise<Map<string, string | null>> {
   const unique = [...new Set(files)];
   const out = new Map<string, string | null>();
   let next = 0;

@@ -1,9 +1,16 @@
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@plantid/core';
 import sharp from 'sharp';
+import { SIGNATURES_FILE } from '../leakage.js';
 import type { PreparedDataset } from '../build.js';
 import { seededRandom, shuffle } from '../random.js';
-import { classDistributionSpec, histogramSpec, meanColourSpec, renderSvg, sizeScatterSpec } from './charts.js';
+import {
+  classDistributionSpec,
+  histogramSpec,
+  meanColourSpec,
+  renderSvg,
+  sizeScatterSpec,
+} from './charts.js';
 import { type ReportView, renderHtml } from './html.js';
 import { thumbnailsFor } from './thumbnails.js';
 
@@ -18,20 +25,42 @@ export interface ReportOptions {
 
 const SCATTER_POINTS = 4000;
 
-/** Writes manifest.jsonl, labels.json, class_weights.json, report.json, report.html and class_distribution.png. */
-export async function writeOutputs(p: PreparedDataset, outDir: string, options: ReportOptions): Promise<void> {
-  await writeFileAtomic(join(outDir, 'manifest.jsonl'), p.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+/** Writes manifest.jsonl, signatures.bin, labels.json, class_weights.json, report.json, report.html and class_distribution.png. */
+export async function writeOutputs(
+  p: PreparedDataset,
+  outDir: string,
+  options: ReportOptions,
+): Promise<void> {
+  await writeFileAtomic(
+    join(outDir, 'manifest.jsonl'),
+    p.records.map((r) => JSON.stringify(r)).join('\n') + '\n',
+  );
+  await writeFileAtomic(join(outDir, SIGNATURES_FILE), p.signatures);
   await writeJsonAtomic(join(outDir, 'labels.json'), p.labels);
   await writeJsonAtomic(join(outDir, 'class_weights.json'), p.classWeights);
 
   const decoded = p.records.map((r, i) => ({ r, a: p.analyses[i]! })).filter(({ r }) => r.width !== null);
   const flaggedAll = p.records
-    .map((r, i) => ({ path: r.path, file: r.file, label: r.label, flags: r.flags, reasons: p.reasons[i]!, excluded: r.split === null }))
+    .map((r, i) => ({
+      path: r.path,
+      file: r.file,
+      label: r.label,
+      flags: r.flags,
+      reasons: p.reasons[i]!,
+      excluded: r.split === null,
+    }))
     .filter((f) => f.excluded);
   const groups = p.duplicates.groups.map((g, n) => ({
     group: n + 1,
     conflict: p.duplicates.conflictGroups.includes(n),
-    members: g.map((i) => ({ path: p.records[i]!.path, file: p.records[i]!.file, label: p.records[i]!.label, split: p.records[i]!.split, id: p.records[i]!.id, phash: p.records[i]!.phash })),
+    members: g.map((i) => ({
+      path: p.records[i]!.path,
+      file: p.records[i]!.file,
+      label: p.records[i]!.label,
+      split: p.records[i]!.split,
+      id: p.records[i]!.id,
+      phash: p.records[i]!.phash,
+    })),
   }));
   const pairs = p.duplicates.pairs.map((x) => ({
     kind: x.kind,
@@ -41,13 +70,20 @@ export async function writeOutputs(p: PreparedDataset, outDir: string, options: 
     detail: Number(x.detail.toFixed(3)),
   }));
   const flagCounts: Record<string, number> = {};
-  for (const r of p.records) for (const f of r.flags) {
-    const key = f.replace(/:.*/, '');
-    flagCounts[key] = (flagCounts[key] ?? 0) + 1;
-  }
+  for (const r of p.records)
+    for (const f of r.flags) {
+      const key = f.replace(/:.*/, '');
+      flagCounts[key] = (flagCounts[key] ?? 0) + 1;
+    }
   const report = {
     version: 1,
-    sources: p.sources.map((s) => ({ name: s.name, root: s.root, manifest: s.manifest, license: s.license, images: s.images })),
+    sources: p.sources.map((s) => ({
+      name: s.name,
+      root: s.root,
+      manifest: s.manifest,
+      license: s.license,
+      images: s.images,
+    })),
     totals: {
       files: p.records.length,
       decoded: decoded.length,
@@ -81,18 +117,28 @@ export async function writeOutputs(p: PreparedDataset, outDir: string, options: 
   await writeJsonAtomic(join(outDir, 'report.json'), report);
 
   // Charts.
-  const distRows = [...p.classes.map((c) => c.label), ...new Set(p.records.filter((r) => !p.labels.some((l) => l.name === r.label)).map((r) => r.label))].flatMap((label) => {
+  const distRows = [
+    ...p.classes.map((c) => c.label),
+    ...new Set(p.records.filter((r) => !p.labels.some((l) => l.name === r.label)).map((r) => r.label)),
+  ].flatMap((label) => {
     const recs = p.records.filter((r) => r.label === label);
     return (['train', 'val', 'test'] as const)
       .map((s) => ({ label, split: s, count: recs.filter((r) => r.split === s).length }))
       .concat([{ label, split: 'excluded' as never, count: recs.filter((r) => r.split === null).length }]);
   });
   const random = seededRandom(options.seed, 'report');
-  const scatter = shuffle(decoded.map(({ r }) => ({ width: r.width!, height: r.height!, label: r.label })), random).slice(0, SCATTER_POINTS);
-  const blurLog = decoded.filter(({ a }) => (a.blur ?? 0) > 0).map(({ a }) => Number(Math.log10(a.blur!).toFixed(3)));
+  const scatter = shuffle(
+    decoded.map(({ r }) => ({ width: r.width!, height: r.height!, label: r.label })),
+    random,
+  ).slice(0, SCATTER_POINTS);
+  const blurLog = decoded
+    .filter(({ a }) => (a.blur ?? 0) > 0)
+    .map(({ a }) => Number(Math.log10(a.blur!).toFixed(3)));
   const colourRows = p.classes.map((c) => {
     const members = decoded.filter(({ r }) => r.label === c.label && r.split !== null);
-    const mean = [0, 1, 2].map((k) => Math.round(members.reduce((s, m) => s + m.a.meanRgb![k]!, 0) / Math.max(1, members.length)));
+    const mean = [0, 1, 2].map((k) =>
+      Math.round(members.reduce((s, m) => s + m.a.meanRgb![k]!, 0) / Math.max(1, members.length)),
+    );
     return { label: c.label, hex: `#${mean.map((v) => v.toString(16).padStart(2, '0')).join('')}` };
   });
   const distributionSvg = await renderSvg(classDistributionSpec(distRows));
@@ -102,7 +148,12 @@ export async function writeOutputs(p: PreparedDataset, outDir: string, options: 
     {
       id: 'aspect-histogram',
       title: 'Aspect ratio',
-      svg: await renderSvg(histogramSpec(decoded.map(({ r }) => Number((r.width! / r.height!).toFixed(3))), { title: 'Aspect ratio (width / height)', field: 'aspect' })),
+      svg: await renderSvg(
+        histogramSpec(
+          decoded.map(({ r }) => Number((r.width! / r.height!).toFixed(3))),
+          { title: 'Aspect ratio (width / height)', field: 'aspect' },
+        ),
+      ),
     },
     {
       id: 'blur-histogram',
@@ -117,17 +168,31 @@ export async function writeOutputs(p: PreparedDataset, outDir: string, options: 
     },
     { id: 'mean-colour', title: 'Mean colour per class', svg: await renderSvg(meanColourSpec(colourRows)) },
   ];
-  await writeFileAtomic(join(outDir, 'class_distribution.png'), await sharp(Buffer.from(distributionSvg), { density: 144 }).png().toBuffer());
+  await writeFileAtomic(
+    join(outDir, 'class_distribution.png'),
+    await sharp(Buffer.from(distributionSvg), { density: 144 }).png().toBuffer(),
+  );
 
   // Thumbnails: a sample per class, the duplicate groups shown, the flagged images shown.
   const perClass = p.classes.map((c) => ({
     label: c.label,
-    files: shuffle(p.records.filter((r) => r.label === c.label && r.split !== null).map((r) => r.file), seededRandom(options.seed, c.label)).slice(0, options.thumbnailsPerClass),
+    files: shuffle(
+      p.records.filter((r) => r.label === c.label && r.split !== null).map((r) => r.file),
+      seededRandom(options.seed, c.label),
+    ).slice(0, options.thumbnailsPerClass),
   }));
-  const shownGroups = [...groups].sort((a, b) => Number(b.conflict) - Number(a.conflict) || a.group - b.group).slice(0, options.maxGroups);
-  const shownFlagged = flaggedAll.filter((f) => !f.flags.some((x) => x.startsWith('duplicate_of:'))).slice(0, options.maxFlagged);
+  const shownGroups = [...groups]
+    .sort((a, b) => Number(b.conflict) - Number(a.conflict) || a.group - b.group)
+    .slice(0, options.maxGroups);
+  const shownFlagged = flaggedAll
+    .filter((f) => !f.flags.some((x) => x.startsWith('duplicate_of:')))
+    .slice(0, options.maxFlagged);
   const thumbs = await thumbnailsFor(
-    [...perClass.flatMap((c) => c.files), ...shownGroups.flatMap((g) => g.members.slice(0, 8).map((m) => m.file)), ...shownFlagged.map((f) => f.file)],
+    [
+      ...perClass.flatMap((c) => c.files),
+      ...shownGroups.flatMap((g) => g.members.slice(0, 8).map((m) => m.file)),
+      ...shownFlagged.map((f) => f.file),
+    ],
     options.concurrency,
   );
   const view: ReportView = {

@@ -1,5 +1,5 @@
 import type { GateResult } from '../gate.js';
-import type { LeakPair } from '../leakage.js';
+import type { LeakPair } from '@plantid/dataset';
 import type { SplitMetrics } from '../split-metrics.js';
 
 export interface GalleryItem {
@@ -147,7 +147,7 @@ function gallery(input: ReportInput): string {
 }
 
 function leakageBlock(input: ReportInput): string {
-  return `<p>Checked ${input.leakage.checked} test images against the training split: no near duplicate within Hamming distance ${input.leakage.radius} of the perceptual hash.</p>`;
+  return `<p>Checked ${input.leakage.checked} test images against the training split: no exact copy and no near duplicate (perceptual hash within Hamming distance ${input.leakage.radius}, confirmed by fine detail, the dataset stage's rule).</p>`;
 }
 
 const css = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1180px;padding:24px;color:#1d2733}

@@ -50,7 +50,9 @@ export const dataSchema = z
           .number()
           .nonnegative()
           .default(6)
-          .describe('Images whose grey-level standard deviation (0–255) is below this are flagged near_uniform.'),
+          .describe(
+            'Images whose grey-level standard deviation (0–255) is below this are flagged near_uniform.',
+          ),
       })
       .prefault({}),
     nearDuplicate: z
@@ -58,7 +60,9 @@ export const dataSchema = z
         hamming: nonNegativeInt
           .max(32)
           .default(10)
-          .describe('Perceptual-hash (64-bit pHash) Hamming radius for near-duplicate candidates (confirmed by minDetail).'),
+          .describe(
+            'Perceptual-hash (64-bit pHash) Hamming radius for near-duplicate candidates (confirmed by minDetail).',
+          ),
         minDetail: z
           .number()
           .min(-1)
@@ -72,7 +76,9 @@ export const dataSchema = z
             enabled: z
               .boolean()
               .default(true)
-              .describe('Keep look-alike consecutive shots (same folder, file numbers n and n+1) in one split.'),
+              .describe(
+                'Keep look-alike consecutive shots (same folder, file numbers n and n+1) in one split.',
+              ),
             hamming: nonNegativeInt
               .max(32)
               .default(12)
