@@ -6,7 +6,7 @@ const controller = new AbortController();
 process.on('SIGINT', () => {
   if (controller.signal.aborted) process.exit(130);
   process.stderr.write(
-    '\nstopping: the current stage ends at its next checkpoint; Ctrl-C again to quit now\n',
+    '\nstopping after the work in flight (a stage at its next checkpoint, a server after its open requests); Ctrl-C again to quit now\n',
   );
   controller.abort();
 });

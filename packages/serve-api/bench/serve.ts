@@ -14,7 +14,7 @@ import { REPO_ROOT, testBundle } from '../test/fixtures/bundle.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const bundleFlag = args.indexOf('--bundle');
-const seconds = Number(process.env.BENCH_SECONDS ?? 9);
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const c1Requests = Number(process.env.BENCH_C1_REQUESTS ?? 400);
 
 const loadStart = loadavg()[0]!;
@@ -100,7 +100,7 @@ const bareClosedLoop = async (concurrency: number, secs: number) => {
 // Warm both sides, then alternate bare and API rounds so drift in a shared CPU's load hits both alike.
 await bareSequential(20);
 await cannon(4, { amount: 100 });
-const rounds = 4;
+const rounds = 8;
 const c1 = { bare: [] as number[], api: [] as number[] };
 for (let r = 0; r < rounds; r++) {
   c1.bare.push(...(await bareSequential(c1Requests / rounds)));
@@ -108,12 +108,13 @@ for (let r = 0; r < rounds; r++) {
 }
 const throughput = async (concurrency: number) => {
   const sum = { bare: { count: 0, seconds: 0, cpu: 0 }, api: { count: 0, seconds: 0, cpu: 0 } };
-  for (let r = 0; r < 3; r++) {
+  const parts = 4;
+  for (let r = 0; r < parts; r++) {
     const cpu0 = process.cpuUsage();
-    const b = await bareClosedLoop(concurrency, seconds / 3);
+    const b = await bareClosedLoop(concurrency, seconds / parts);
     const cpu1 = process.cpuUsage(cpu0);
     const server0 = await cpuMs(child.pid!);
-    const a = await cannon(concurrency, { duration: seconds / 3 });
+    const a = await cannon(concurrency, { duration: seconds / parts });
     sum.api.cpu += (await cpuMs(child.pid!)) - server0;
     sum.bare.cpu += (cpu1.user + cpu1.system) / 1000;
     sum.bare.count += b.count;

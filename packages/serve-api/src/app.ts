@@ -86,6 +86,7 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
           threads: settings.threads,
           variant: settings.variant,
           warmup: settings.warmup,
+          inferenceWorker: settings.inferenceWorker,
           batching: settings.batching,
           onBatch: (n, inferMs) => {
             metrics.batchSize.observe(n);
@@ -115,7 +116,7 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         connectSrc: ["'self'"],
         formAction: ["'self'"],
@@ -165,7 +166,12 @@ export async function buildApi(options: BuildApiOptions): Promise<PlantidApi> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI (React) sets style attributes at run time; allow that on /docs only, not on the web page.
+    transformStaticCSP: (header) => header.replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () =>
     app.swagger(),
   );

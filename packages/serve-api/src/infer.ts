@@ -1,5 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sha256 } from '@plantid/core';
 import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
 import { type ApiError, badRequest, tooLarge } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
@@ -29,9 +30,10 @@ export async function inferImage(
 ): Promise<InferenceResult> {
   const field = options.field ?? 'image';
   const checked = checkImage(bytes, options, field);
-  // Hashing runs on the thread pool next to decoding, so a large upload never blocks the event loop.
-  const hashing = webcrypto.subtle.digest('SHA-256', bytes);
-  hashing.catch(() => undefined);
+  // Big uploads are hashed on the thread pool beside decoding so they never stall the event loop;
+  // small ones (most photos) hash faster inline than the hop costs.
+  const hashing = bytes.byteLength > 1024 * 1024 ? webcrypto.subtle.digest('SHA-256', bytes) : undefined;
+  hashing?.catch(() => undefined);
   const ticket = model.batcher.reserve();
   let tensor: Float32Array;
   const decodeStart = performance.now();
@@ -42,7 +44,7 @@ export async function inferImage(
     throw decodeFailure(error, field, checked.format, options.maxPixels);
   }
   const decodeMs = performance.now() - decodeStart;
-  const inputSha256 = Buffer.from(await hashing).toString('hex');
+  const inputSha256 = hashing ? Buffer.from(await hashing).toString('hex') : sha256(bytes);
   const result = await ticket.submit(tensor);
   const probabilities = calibrate(result.output, model.temperature);
   return {

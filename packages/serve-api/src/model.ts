@@ -4,6 +4,7 @@ import { type Bundle, readBundle, resolveBundle } from '@plantid/export';
 import type { PreprocessSpec } from '@plantid/preprocess';
 import { MicroBatcher } from './batcher.js';
 import type { Label } from './predictions.js';
+import { createThreadedEngine } from './threaded-engine.js';
 
 export type EngineKind = 'onnx' | 'tfjs';
 export type OnnxVariant = 'fp32' | 'fp16' | 'int8';
@@ -18,6 +19,8 @@ export interface ModelLoadOptions {
   threads: number;
   variant: OnnxVariant;
   warmup: number;
+  /** Run the engine in a worker thread (default) instead of on the event loop's thread. */
+  inferenceWorker?: boolean;
   batching: { maxBatch: number; maxWaitMs: number };
   onBatch?: (n: number, inferMs: number) => void;
 }
@@ -90,8 +93,9 @@ export class ServingModel {
 
   /** Runs `n` inferences on a mid-grey image so the first real request is not the slow one. */
   async warmUp(n: number): Promise<void> {
-    const input = new Float32Array(this.spec.size * this.spec.size * 3);
-    for (let i = 0; i < n; i++) await this.engine.predict(input, 1);
+    // A fresh input each time: a threaded engine takes ownership of the buffer it is given.
+    for (let i = 0; i < n; i++)
+      await this.engine.predict(new Float32Array(this.spec.size * this.spec.size * 3), 1);
   }
 }
 
@@ -104,11 +108,16 @@ export async function loadServingModel(
   const dir = await resolveBundle(ref, options.registryDir, { baseDir: options.baseDir });
   const bundle = await readBundle(dir);
   const variant = options.engine === 'tfjs' ? 'tfjs' : options.variant;
-  const engine = await createEngine({
+  const engineOptions = {
     kind: options.engine,
     model: bundle.modelPath(variant),
     threads: options.threads || undefined,
-  });
+    warmUp: false,
+  };
+  const engine =
+    options.inferenceWorker === false
+      ? await createEngine(engineOptions)
+      : await createThreadedEngine(engineOptions);
   const model = new ServingModel(ref, bundle, engine, options.engine, variant, options);
   try {
     checkShapes(model);

@@ -23,6 +23,8 @@ export interface ServeSettings {
   maxPixels: number;
   maxBatchImages: number;
   warmup: number;
+  /** Run the engine in a worker thread (onnxruntime-node's run blocks its calling thread). */
+  inferenceWorker: boolean;
   corsOrigins: string[];
   adminToken: string | undefined;
   feedbackDir: string;
@@ -48,6 +50,7 @@ export const SERVE_ENV_VARS = {
   PLANTID_TRUST_PROXY: { key: 'serve.trustProxy', parse: 'boolean' },
   PLANTID_MAX_BATCH: { key: 'serve.batching.maxBatch', parse: 'number' },
   PLANTID_MAX_WAIT_MS: { key: 'serve.batching.maxWaitMs', parse: 'number' },
+  PLANTID_INFERENCE_WORKER: { key: 'serve.inferenceWorker', parse: 'boolean' },
   PLANTID_ENGINE: { key: 'engine.kind', parse: 'string' },
   PLANTID_THREADS: { key: 'engine.threads', parse: 'number' },
   PLANTID_REGISTRY: { key: 'export.registry', parse: 'string' },
@@ -115,6 +118,7 @@ export function resolveServeSettings(sources: SettingsSources = {}): ServeSettin
     maxPixels: serve.maxPixels,
     maxBatchImages: serve.maxBatchImages,
     warmup: serve.warmup,
+    inferenceWorker: serve.inferenceWorker,
     corsOrigins: serve.cors,
     adminToken: serve.adminToken,
     feedbackDir: abs(feedbackBase, serve.feedbackDir),

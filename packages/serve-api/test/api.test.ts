@@ -264,6 +264,26 @@ describe('the API on a real port', () => {
 });
 
 describe('configuration that changes behaviour', () => {
+  it('serves the same answers with inference on the main thread (serve.inferenceWorker: false)', async () => {
+    const server = await startTestServer({ inferenceWorker: false });
+    const direct = await DirectPredictor.open(server.bundle.dir);
+    try {
+      for (const path of server.bundle.heldOut.map((l) => l[5]!)) {
+        const photo = await readFile(path);
+        const response = await fetch(`${server.url}/v1/predict`, {
+          method: 'POST',
+          body: multipart({ image: photo }),
+        });
+        const body = (await response.json()) as PredictBody;
+        expect(sameAnswer(body.predictions, await direct.predict(photo))).toBe(true);
+      }
+      expect(server.api.context.holder.current!.engine.description).not.toContain('worker');
+    } finally {
+      await server.close();
+      await direct.dispose();
+    }
+  });
+
   it('allows configured CORS origins only', async () => {
     const server = await startTestServer({ corsOrigins: ['https://app.example'] });
     try {

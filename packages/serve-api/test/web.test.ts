@@ -130,13 +130,15 @@ describe('the web page in headless Chromium (phone-sized)', () => {
   });
 
   it('serves Swagger UI that renders the API under the page CSP', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     await page.goto(`${server.url}/docs`);
     await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
     const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.trim()));
     expect(paths).toContain('/v1/predict');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'docs.png') });
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -5,7 +5,10 @@ import { type PlantidConfig, resolvePath, sha256File, UsageError } from '@planti
 /** The fields of a dataset manifest record train reads (DESIGN.md manifest record). */
 export interface TrainRecord {
   id: string;
+  /** Relative to its source's root. */
   path: string;
+  /** Absolute path when the dataset stage ran (what train opens when present). */
+  file?: string;
   labelId: string;
   split: 'train' | 'val' | 'test' | null;
   source?: string;
@@ -85,7 +88,7 @@ export async function readDatasetInput(
       throw new UsageError(`label '${r.labelId}' of ${r.path} is not in labels.json`, {
         where: manifestPath,
       });
-    const absPath = isAbsolute(r.path) ? r.path : resolve(rootFor(r, config, configDir), r.path);
+    const absPath = r.file ?? (isAbsolute(r.path) ? r.path : resolve(rootFor(r, config, configDir), r.path));
     records.push({ ...r, absPath, labelIndex });
   }
   return { records, labels, classWeights, hash: await sha256File(manifestPath) };

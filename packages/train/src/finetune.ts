@@ -19,8 +19,7 @@ export function finetuneModel(split: BackboneSplit, head: Head): Trainable {
     variables: [...topVariables, ...head.variables],
     logits(x, dropoutSeed) {
       return tf.tidy(() => {
-        const features = split.top.apply(x, { training: false }) as tf.Tensor2D;
-        return head.logits(features, dropoutSeed);
+        return head.logits(split.forward(x), dropoutSeed);
       });
     },
   };

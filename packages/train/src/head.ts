@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMulFast } from './matmul.js';
 
 export interface HeadConfig {
   dropout: number;
@@ -7,24 +8,6 @@ export interface HeadConfig {
   classes: number;
   seed: number;
 }
-
-/**
- * x·W with a gradient made of plain (untransposed) matMuls: tfjs-wasm runs transposed matMuls
- * (what tf.matMul's own gradient uses) about ten times slower than a transpose plus a matMul.
- */
-export const matMulFast = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
-  x: tf.Tensor2D,
-  w: tf.Tensor2D,
-) => tf.Tensor2D;
 
 /**
  * Classifier head: dropout → [dense(hidden, relu) → dropout] → dense(classes, softmax).
@@ -42,13 +25,25 @@ export class Head {
   ) {
     const init = (k: number) => tf.initializers.glorotUniform({ seed: config.seed + k });
     this.denses = [];
-    const layers: tf.layers.Layer[] = [tf.layers.dropout({ rate: config.dropout, name: 'head_dropout', inputShape: [inputDim] })];
+    const layers: tf.layers.Layer[] = [
+      tf.layers.dropout({ rate: config.dropout, name: 'head_dropout', inputShape: [inputDim] }),
+    ];
     if (config.hidden > 0) {
-      const hidden = tf.layers.dense({ units: config.hidden, activation: 'relu', kernelInitializer: init(1), name: 'head_hidden' });
+      const hidden = tf.layers.dense({
+        units: config.hidden,
+        activation: 'relu',
+        kernelInitializer: init(1),
+        name: 'head_hidden',
+      });
       this.denses.push(hidden);
       layers.push(hidden, tf.layers.dropout({ rate: config.dropout, name: 'head_hidden_dropout' }));
     }
-    const output = tf.layers.dense({ units: config.classes, activation: 'softmax', kernelInitializer: init(2), name: 'head_output' });
+    const output = tf.layers.dense({
+      units: config.classes,
+      activation: 'softmax',
+      kernelInitializer: init(2),
+      name: 'head_output',
+    });
     this.denses.push(output);
     layers.push(output);
     // Built inside a Sequential so weights get scoped names (head_output/kernel) that survive save and load.
@@ -65,7 +60,9 @@ export class Head {
     return tf.tidy(() => {
       let h: tf.Tensor2D = x;
       const drop = (t: tf.Tensor2D, k: number) =>
-        dropoutSeed === undefined || this.config.dropout === 0 ? t : (tf.dropout(t, this.config.dropout, undefined, dropoutSeed + k) as tf.Tensor2D);
+        dropoutSeed === undefined || this.config.dropout === 0
+          ? t
+          : (tf.dropout(t, this.config.dropout, undefined, dropoutSeed + k) as tf.Tensor2D);
       h = drop(h, 0);
       for (const [i, layer] of this.denses.entries()) {
         const [kernel, bias] = layer.trainableWeights.map((w) => w.read());

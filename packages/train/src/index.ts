@@ -14,7 +14,7 @@ export { type DatasetInput, readDatasetInput } from './dataset-input.js';
 export { VectorCache } from './embed/cache.js';
 export { embedViews, type ImageItem } from './embed/compute.js';
 export { createBackboneEngine } from './embed/embedder.js';
-export { cacheFolder, viewKey } from './embed/keys.js';
+export { cacheFolder, poolingKey, viewKey } from './embed/keys.js';
 export { finetuneModel, headModel } from './finetune.js';
 export { Head, smoothedCrossEntropy } from './head.js';
 export { type EpochRecord, evaluateSamples, type PhaseResult, type Samples, trainPhase } from './loop.js';

@@ -11,7 +11,7 @@ import { checkSplitSizes, readDatasetInput } from './dataset-input.js';
 import { VectorCache } from './embed/cache.js';
 import { embedViews, gatherViews, type ImageItem } from './embed/compute.js';
 import { createBackboneEngine } from './embed/embedder.js';
-import { cacheFolder, viewKey } from './embed/keys.js';
+import { cacheFolder, poolingKey, viewKey } from './embed/keys.js';
 import { finetuneModel, headModel } from './finetune.js';
 import { Head } from './head.js';
 import { evaluateSamples, type PhaseResult, type Samples, trainPhase } from './loop.js';
@@ -53,7 +53,7 @@ export async function trainModel(ctx: StageContext, hooks: TrainHooks = {}): Pro
     log,
   });
   const backbone = await loadBackboneModel(source);
-  const extractor = buildFeatureExtractor(backbone, config.model.featureLayer);
+  const extractor = buildFeatureExtractor(backbone, config.model.featureLayer, config.model.pooling);
   checkBackboneInput(extractor.inputShape, spec.size, source.modelJson);
   const ft = config.train.finetune;
   const native = nativeBackendAvailable();
@@ -73,7 +73,11 @@ export async function trainModel(ctx: StageContext, hooks: TrainHooks = {}): Pro
 
   // Embeddings (and boundary activations for fine-tuning), cached across epochs and runs.
   const pooled = await VectorCache.open(
-    join(ctx.cacheDir, 'embeddings', cacheFolder(source.hash, extractor.featureLayer, 'pooled')),
+    join(
+      ctx.cacheDir,
+      'embeddings',
+      cacheFolder(source.hash, poolingKey(extractor.featureLayer, extractor.pooling), 'pooled'),
+    ),
     extractor.dim,
   );
   const targets = [{ cache: pooled, engine: () => createBackboneEngine(extractor.model, { log }) }];
@@ -169,8 +173,9 @@ export async function trainModel(ctx: StageContext, hooks: TrainHooks = {}): Pro
     const trainActs = samplesFrom(activations, trainOk, views, split.boundaryShape);
     const valActs = samplesFrom(activations, valOk, 0, split.boundaryShape);
     await activations.close();
+    finetuneBackend = await useTrainingBackend(split.denseOnly ? 'dense' : 'conv', log);
     log.info(
-      `phase 2 (fine-tune ${split.blocks.join(', ')}): ${trainActs.y.length} samples, batch ${ft.batchSize}, lr ${ft.lr}`,
+      `phase 2 (fine-tune ${split.blocks.join(', ')}): ${trainActs.y.length} samples, batch ${ft.batchSize}, lr ${ft.lr}, backend ${finetuneBackend}`,
     );
     phase2 = await trainPhase(finetuneModel(split, head), trainActs, valActs, {
       ...common,

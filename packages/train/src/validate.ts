@@ -36,7 +36,7 @@ export async function validateTrainConfig(config: PlantidConfig, configDir: stri
   if (!source) return;
   const backbone = await loadBackboneModel(source);
   try {
-    const extractor = buildFeatureExtractor(backbone, config.model.featureLayer);
+    const extractor = buildFeatureExtractor(backbone, config.model.featureLayer, config.model.pooling);
     checkBackboneInput(extractor.inputShape, config.preprocess.size, source.modelJson);
     const ft = config.train.finetune;
     if (ft.epochs > 0 && ft.blocks > 0 && (nativeBackendAvailable() || !ft.requireNative))

@@ -66,21 +66,29 @@ describe('backbones', () => {
   it('splits the top block off for fine-tuning at a single boundary tensor', () => {
     const ex = buildFeatureExtractor(v2, 'auto');
     const one = splitForFinetune(ex, 1);
-    expect(one.blocks).toEqual(['block_16']);
-    expect(one.boundaryLayer).toBe('block_15_add');
-    expect(one.boundaryShape).toEqual([7, 7, 56]);
-    expect(one.topLayers.map((l) => l.name)).toContain('Conv_1');
+    expect(one.blocks).toEqual(['Conv_1']);
+    expect(one.boundaryLayer).toBe('block_16_project_BN');
+    expect(one.boundaryShape).toEqual([7, 7, 112]);
+    expect(one.topLayers.map((l) => l.name)).toEqual(['Conv_1', 'Conv_1_bn', 'out_relu']);
+    expect(one.denseOnly).toBe(true);
     const two = splitForFinetune(ex, 2);
-    expect(two.boundaryLayer).toBe('block_14_add');
+    expect(two.blocks).toEqual(['block_16', 'Conv_1']);
+    expect(two.boundaryLayer).toBe('block_15_add');
+    expect(two.denseOnly).toBe(false);
     // The top replays the extractor's own layers: same features from the boundary activations.
     const x = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 3);
-    const bottom = tf.model({
-      inputs: ex.model.inputs,
-      outputs: ex.model.getLayer('block_15_add').inboundNodes[0]!.outputTensors[0]!,
-    });
-    const viaTop = one.top.predict(bottom.predict(x) as tf.Tensor) as tf.Tensor;
     const direct = ex.model.predict(x) as tf.Tensor;
-    expect(tf.max(tf.abs(tf.sub(viaTop, direct))).dataSync()[0]).toBeLessThan(1e-4);
+    for (const [split, layer] of [
+      [one, 'block_16_project_BN'],
+      [two, 'block_15_add'],
+    ] as const) {
+      const bottom = tf.model({
+        inputs: ex.model.inputs,
+        outputs: ex.model.getLayer(layer).inboundNodes[0]!.outputTensors[0]!,
+      });
+      const viaTop = split.forward(bottom.predict(x) as tf.Tensor);
+      expect(tf.max(tf.abs(tf.sub(viaTop, direct))).dataSync()[0]).toBeLessThan(1e-4);
+    }
   });
 
   it('names the candidates when the feature layer does not exist', () => {
@@ -113,6 +121,7 @@ describe('backbones', () => {
       const split = splitForFinetune(ex, 1);
       expect(split.blocks).toEqual(['conv_3']);
       expect(split.boundaryLayer).toBe('conv_pw_2_relu');
+      expect(split.denseOnly).toBe(false);
     }
   });
 

@@ -14,14 +14,14 @@ describe('phase 2 fine-tuning', () => {
     await selectTfjsBackend('gradients', { env: { ...process.env, PLANTID_BACKEND: 'cpu' } });
     const backbone = await loadLayersModel(backboneJson);
     const ex = buildFeatureExtractor(backbone, 'auto');
-    const split = splitForFinetune(ex, 1);
+    const split = splitForFinetune(ex, 2);
     const top = new Set(split.topLayers);
     const all = ex.model.layers.flatMap((layer) =>
       layer.weights.map((w) => ({ layer, name: w.name, value: w.read() })),
     );
     const before = all.map((w) => Buffer.from((w.value.dataSync() as Float32Array).slice().buffer));
     const n = 8;
-    const dim = 7 * 7 * 56;
+    const dim = 7 * 7 * 56; // block_15_add: the top is block_16 + Conv_1
     const x = Float32Array.from({ length: n * dim }, (_, i) => Math.abs(Math.sin(i)) * 3);
     const y = Int32Array.from({ length: n }, (_, i) => i % 3);
     const head = new Head(ex.dim, { dropout: 0.2, hidden: 0, classes: 3, seed: 1 });
@@ -45,7 +45,8 @@ describe('phase 2 fine-tuning', () => {
     );
     let changedTop = 0;
     for (const [i, w] of all.entries()) {
-      const after = Buffer.from(w.value.dataSync() as Float32Array);
+      const data = w.value.dataSync() as Float32Array;
+      const after = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       const same = after.equals(before[i]!);
       const frozen = !top.has(w.layer) || w.layer.getClassName() === 'BatchNormalization';
       if (frozen) expect(same, `${w.name} must not change`).toBe(true);

@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, writeDirAtomic, writeFileAtomic } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
 
+// Loading a model is often the first tfjs call (config validation, before a backend is chosen);
+// without this the cpu backend prints its "install tfjs-node" banner into our one-line errors.
+// core's selectTfjsBackend logs the backend choice and why instead.
+tf.env().set('PROD', true);
+
 interface WeightsGroup {
   paths: string[];
   weights: tf.io.WeightsManifestEntry[];

@@ -199,11 +199,6 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
               };
             } catch (error) {
               if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
-              ctx.metrics.requests.inc({
-                route: '/v1/predict/batch#image',
-                method: 'POST',
-                status: String(error.statusCode),
-              });
               return { index, filename: image.filename, error: errorBody(error) };
             }
           }),

@@ -1,5 +1,6 @@
 import { UsageError } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
+import { matMulFast } from '../matmul.js';
 import {
   assertContainerTakesModelInput,
   findFeatureLayer,
@@ -10,11 +11,16 @@ import {
 
 type SymbolicTensor = tf.SymbolicTensor;
 
-/** A backbone cut at its feature layer, then globally average-pooled. */
+export type Pooling = 'avg' | 'max' | 'avgmax';
+
+/** A backbone cut at its feature layer, then globally pooled. */
 export interface FeatureExtractor {
   /** input [null, h, w, 3] → pooled features [null, dim]. */
   model: tf.LayersModel;
   featureLayer: string;
+  pooling: Pooling;
+  /** Applies the (weightless) pooling layers to a feature map; reused by the fine-tuning top. */
+  pool: (features: SymbolicTensor) => SymbolicTensor;
   dim: number;
   /** [h, w, channels] the backbone expects (null where any size works). */
   inputShape: (number | null)[];
@@ -22,13 +28,35 @@ export interface FeatureExtractor {
   layers: Layer[];
 }
 
-/** Cuts `backbone` at `featureLayer` (or `auto`) and adds global average pooling. */
-export function buildFeatureExtractor(backbone: tf.LayersModel, featureLayer: string): FeatureExtractor {
+/**
+ * Global pooling of a feature map: average, max, or both concatenated (fastai's concat pooling,
+ * twice the features). The layers are created once and may be applied to several maps.
+ */
+export function poolingLayers(pooling: Pooling): (features: SymbolicTensor) => SymbolicTensor {
+  const avg = tf.layers.globalAveragePooling2d({ name: 'features_avg_pool' });
+  const max = tf.layers.globalMaxPooling2d({ name: 'features_max_pool' });
+  const concat = tf.layers.concatenate({ name: 'features_avgmax', axis: -1 });
+  return (features) => {
+    if (pooling === 'avg') return avg.apply(features) as SymbolicTensor;
+    if (pooling === 'max') return max.apply(features) as SymbolicTensor;
+    return concat.apply([
+      avg.apply(features) as SymbolicTensor,
+      max.apply(features) as SymbolicTensor,
+    ]) as SymbolicTensor;
+  };
+}
+
+/** Cuts `backbone` at `featureLayer` (or `auto`) and adds global pooling. */
+export function buildFeatureExtractor(
+  backbone: tf.LayersModel,
+  featureLayer: string,
+  pooling: Pooling = 'avg',
+): FeatureExtractor {
   const { layer, container } = findFeatureLayer(backbone, featureLayer);
   assertContainerTakesModelInput(backbone, container);
-  const pool = tf.layers.globalAveragePooling2d({ name: 'features_avg_pool' });
+  const pool = poolingLayers(pooling);
   const features = outputOf(layer);
-  const pooled = pool.apply(features) as SymbolicTensor;
+  const pooled = pool(features);
   const model = tf.model({ inputs: container.inputs, outputs: pooled, name: 'backbone' });
   const dim = pooled.shape[1];
   if (typeof dim !== 'number')
@@ -39,6 +67,8 @@ export function buildFeatureExtractor(backbone: tf.LayersModel, featureLayer: st
   return {
     model,
     featureLayer: layer.name,
+    pooling,
+    pool,
     dim,
     inputShape: inputShape(container),
     layers: container.layers.slice(0, index + 1),
@@ -56,39 +86,82 @@ export function blockOf(name: string): number | undefined {
 
 /** A backbone split for fine-tuning: a frozen bottom (input → boundary activations) and a trainable top (boundary → pooled features). */
 export interface BackboneSplit {
-  /** Layer whose output feeds the top: the bottom's output (e.g. block_15_add). */
+  /** Layer whose output feeds the top: the bottom's output (e.g. block_16_project_BN). */
   boundaryLayer: string;
   /** [h, w, c] of the boundary activations. */
   boundaryShape: number[];
-  /** Layers of the top, sharing weights with the extractor; BatchNorm among them stays frozen. */
+  /** Layers of the top, shared with the extractor; BatchNorm among them stays frozen. */
   topLayers: Layer[];
-  /** boundary activations [null, h, w, c] → pooled features, sharing the extractor's layers. */
-  top: tf.LayersModel;
-  /** Names of the blocks unfrozen, e.g. ['block_16'] (plus the layers after the last block). */
+  /** Boundary activations → pooled features, eagerly, in inference mode (BatchNorm uses its moving statistics). */
+  forward: (x: tf.Tensor) => tf.Tensor2D;
+  /** Names of the unfrozen groups, e.g. ['Conv_1'] or ['block_16', 'Conv_1']. */
   blocks: string[];
+  /** True when every top layer trains with dense kernels only (1×1 convolutions, BatchNorm, activations, adds), so wasm can run it. */
+  denseOnly: boolean;
+}
+
+const WEIGHTLESS_OR_DENSE = new Set(['BatchNormalization', 'ReLU', 'Activation', 'Add', 'InputLayer']);
+
+function isPointwise(layer: Layer): boolean {
+  if (layer.getClassName() !== 'Conv2D') return false;
+  const c = layer.getConfig();
+  const ones = (v: unknown) => (Array.isArray(v) ? v : [v, v]).every((d) => d === 1);
+  return (
+    ones(c.kernelSize ?? c.kernel_size) && ones(c.strides) && ones(c.dilationRate ?? c.dilation_rate ?? 1)
+  );
+}
+
+/** A 1×1 convolution as a matMul over pixels, with matMulFast's gradient (tfjs-cpu's Conv2DBackpropFilter is ~100× slower). */
+function pointwiseConv(layer: Layer, x: tf.Tensor4D): tf.Tensor4D {
+  const [kernel, bias] = layer.weights.map((w) => w.read());
+  const [n, h, w, c] = x.shape;
+  const cout = kernel!.shape[3]!;
+  let y = matMulFast(
+    tf.reshape(x, [n * h * w, c]),
+    tf.reshape(kernel!, [c, cout]) as tf.Tensor2D,
+  ) as tf.Tensor;
+  if (bias && layer.weights.length > 1) y = tf.add(y, bias);
+  const activation = layer.getConfig().activation as string | undefined;
+  if (activation === 'relu') y = tf.relu(y);
+  else if (activation === 'relu6') y = tf.relu6(y);
+  else if (activation && activation !== 'linear')
+    throw new Error(`pointwise conv '${layer.name}' has activation ${activation}`);
+  return tf.reshape(y, [n, h, w, cout]);
+}
+
+function poolEager(pooling: Pooling, features: tf.Tensor4D): tf.Tensor2D {
+  if (pooling === 'avg') return tf.mean(features, [1, 2]);
+  if (pooling === 'max') return tf.max(features, [1, 2]);
+  return tf.concat([tf.mean(features, [1, 2]), tf.max(features, [1, 2])], -1) as tf.Tensor2D;
 }
 
 /**
- * Splits the extractor so the top `blocks` blocks (and the layers after the last block, e.g.
- * Conv_1) can be fine-tuned on cached boundary activations. Only for backbones whose layer
- * names mark blocks (MobileNet V1/V2); the boundary must be a single tensor.
+ * Splits the extractor so the top `blocks` groups can be fine-tuned on cached boundary activations.
+ * Groups are MobileNet blocks by layer name (V2 `block_N_*`, V1 `conv_*_N`); the layers after the
+ * last block (V2's Conv_1 → out_relu) are the topmost group. The boundary must be a single tensor.
  */
 export function splitForFinetune(extractor: FeatureExtractor, blocks: number): BackboneSplit {
   const layers = extractor.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  const ids = [...new Set(layers.map((l) => blockOf(l.name)).filter((b): b is number => b !== undefined))];
-  if (ids.length === 0) {
+  const groupOf = (l: Layer, i: number): string => {
+    const b = blockOf(l.name);
+    if (b !== undefined) return /^block_/.test(l.name) ? `block_${b}` : `conv_${b}`;
+    const lastBlock = layers.findLastIndex((x) => blockOf(x.name) !== undefined);
+    return lastBlock >= 0 && i > lastBlock ? layers[lastBlock + 1]!.name : '';
+  };
+  const groups = [...new Set(layers.map(groupOf).filter((g) => g !== ''))];
+  if (groups.length === 0) {
     throw new UsageError('cannot find blocks in this backbone (layer names like block_16_* or conv_dw_13*)', {
       where: 'train.finetune.blocks',
       hint: 'set train.finetune.epochs: 0 for backbones other than MobileNet V1/V2',
     });
   }
-  if (blocks > ids.length) {
-    throw new UsageError(`the backbone has ${ids.length} blocks, cannot unfreeze ${blocks}`, {
+  if (blocks > groups.length) {
+    throw new UsageError(`the backbone has ${groups.length} blocks, cannot unfreeze ${blocks}`, {
       where: 'train.finetune.blocks',
     });
   }
-  const chosen = ids.slice(-blocks);
-  const first = layers.findIndex((l) => blockOf(l.name) === chosen[0]);
+  const chosen = groups.slice(-blocks);
+  const first = layers.findIndex((l, i) => groupOf(l, i) === chosen[0]);
   const topLayers = layers.slice(first);
   const topSet = new Set(topLayers);
   const boundaryTensors = new Map<number, SymbolicTensor>();
@@ -98,40 +171,32 @@ export function splitForFinetune(extractor: FeatureExtractor, blocks: number): B
     }
   }
   if (boundaryTensors.size !== 1) {
-    throw new UsageError(
-      `block ${chosen[0]} takes ${boundaryTensors.size} tensors from below; cannot cut there`,
-      {
-        where: 'train.finetune.blocks',
-        hint: 'choose a different number of blocks',
-      },
-    );
+    throw new UsageError(`${chosen[0]} takes ${boundaryTensors.size} tensors from below; cannot cut there`, {
+      where: 'train.finetune.blocks',
+      hint: 'choose a different number of blocks',
+    });
   }
   const boundary = [...boundaryTensors.values()][0]!;
-  const boundaryShape = boundary.shape.slice(1) as number[];
-  const input = tf.input({ shape: boundaryShape, name: 'boundary_input' });
-  const mapped = new Map<number, SymbolicTensor>([[boundary.id, input]]);
-  // Replay the top layers on the new input; calling a layer again shares its weights.
-  for (const layer of topLayers) {
-    const node = layer.inboundNodes[0]!;
-    const inputs = node.inputTensors.map((t) => mapped.get(t.id)!);
-    const out = layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as SymbolicTensor;
-    mapped.set(node.outputTensors[0]!.id, out);
-  }
-  const pooledOut = extractor.model.outputs[0]!;
-  const poolLayer = pooledOut.sourceLayer as Layer;
-  const features = mapped.get(poolLayer.inboundNodes[0]!.inputTensors[0]!.id);
-  if (!features) throw new Error('feature layer not reached from the boundary');
-  const top = tf.model({
-    inputs: input,
-    outputs: poolLayer.apply(features) as SymbolicTensor,
-    name: 'backbone_top',
-  });
-  const prefix = /^block_/.test(topLayers[0]!.name) ? 'block_' : 'conv_';
+  const featureId = outputOf(layers.find((l) => l.name === extractor.featureLayer)!).id;
+  const forward = (x: tf.Tensor): tf.Tensor2D =>
+    tf.tidy(() => {
+      const values = new Map<number, tf.Tensor>([[boundary.id, x]]);
+      for (const layer of topLayers) {
+        const node = layer.inboundNodes[0]!;
+        const inputs = node.inputTensors.map((t) => values.get(t.id)!);
+        const out = isPointwise(layer)
+          ? pointwiseConv(layer, inputs[0] as tf.Tensor4D)
+          : (layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor);
+        values.set(node.outputTensors[0]!.id, out);
+      }
+      return poolEager(extractor.pooling, values.get(featureId) as tf.Tensor4D);
+    });
   return {
     boundaryLayer: boundary.sourceLayer.name,
-    boundaryShape,
+    boundaryShape: boundary.shape.slice(1) as number[],
     topLayers,
-    top,
-    blocks: chosen.map((b) => `${prefix}${b}`),
+    forward,
+    blocks: chosen,
+    denseOnly: topLayers.every((l) => isPointwise(l) || WEIGHTLESS_OR_DENSE.has(l.getClassName())),
   };
 }

@@ -20,3 +20,8 @@ export function viewKey({ imageId, spec, aug, seed, view }: ViewKeyParts): strin
 export function cacheFolder(backboneHash: string, layer: string, kind: 'pooled' | 'activations'): string {
   return `${kind}-${sha256(`${backboneHash}|${layer}|${kind}`).slice(0, 24)}`;
 }
+
+/** The layer part of a pooled-vector cache folder: `out_relu` for average pooling, `out_relu:avgmax` otherwise. */
+export function poolingKey(layer: string, pooling: 'avg' | 'max' | 'avgmax'): string {
+  return pooling === 'avg' ? layer : `${layer}:${pooling}`;
+}

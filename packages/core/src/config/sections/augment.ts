@@ -8,14 +8,18 @@ export const augmentSchema = z
     crop: z
       .tuple([fraction, fraction])
       .default([0.6, 1])
+      .refine(([lo, hi]) => lo > 0 && lo <= hi, { message: 'give [min, max] with 0 < min ≤ max ≤ 1' })
       .describe('Random resized crop: area fraction range.'),
     ratio: z
       .tuple([z.number().positive(), z.number().positive()])
       .default([0.75, 1.3333])
+      .refine(([lo, hi]) => lo <= hi, { message: 'give [min, max] with min ≤ max' })
       .describe('Random resized crop: aspect range.'),
     colorJitter: fraction
       .default(0.2)
       .describe('Brightness/contrast/saturation jitter strength; hue gets a tenth of it.'),
-    views: nonNegativeInt.default(4).describe('Augmented views per training image cached as embeddings.'),
+    views: nonNegativeInt
+      .default(2)
+      .describe('Augmented views per training image, embedded once and cached (0 = clean images only).'),
   })
   .prefault({});

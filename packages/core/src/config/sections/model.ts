@@ -18,6 +18,12 @@ export const modelSchema = z.strictObject({
     .string()
     .default('auto')
     .describe('Layer to cut the backbone at; auto = last layer with a spatial output.'),
+  pooling: z
+    .enum(['avg', 'max', 'avgmax'])
+    .default('avg')
+    .describe(
+      'Global pooling of the feature map: average, max, or both concatenated (fastai concat pooling).',
+    ),
   head: z
     .strictObject({
       dropout: fraction.default(0.2),

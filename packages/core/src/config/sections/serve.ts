@@ -22,6 +22,10 @@ export const serveSchema = z
       .default(40_000_000)
       .describe('Decoded images above this many pixels are refused (413).'),
     maxBatchImages: positiveInt.default(16).describe('Most images in one POST /v1/predict/batch request.'),
+    inferenceWorker: z
+      .boolean()
+      .default(true)
+      .describe('Run the model in a worker thread so inference never stalls request handling.'),
     warmup: nonNegativeInt
       .default(3)
       .describe('Inferences run on a blank image before the server reports ready.'),

@@ -9,7 +9,7 @@ const phase = (epochs: number, lr: number, batchSize: number) => ({
 
 export const trainSchema = z
   .strictObject({
-    head: z.strictObject(phase(40, 1e-3, 64)).prefault({}),
+    head: z.strictObject(phase(30, 1e-3, 64)).prefault({}),
     finetune: z
       .strictObject({
         ...phase(5, 1e-4, 64),
