@@ -8,4 +8,9 @@ import { trainStage } from '@plantid/train';
  * Every stage `pipeline run` knows, in pipeline order. Adding a stage is one import and one
  * entry here (and the package in apps/pipeline/package.json dependencies).
  */
-export const stageRegistry: readonly StageDefinition[] = [datasetStage, trainStage, evaluateStage, exportStage];
+export const stageRegistry: readonly StageDefinition[] = [
+  datasetStage,
+  trainStage,
+  evaluateStage,
+  exportStage,
+];

@@ -5,7 +5,7 @@ function signature(seed: number): Int8Array {
   let x = seed * 2654435761;
   return Int8Array.from({ length: DETAIL_LENGTH }, () => {
     x = (x * 1103515245 + 12345) >>> 0;
-    return (x >>> 16) % 255 - 127;
+    return ((x >>> 16) % 255) - 127;
   });
 }
 

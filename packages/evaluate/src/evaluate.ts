@@ -1,4 +1,3 @@
-import { findTrainTestLeaks, readSignatures } from '@plantid/dataset';
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -9,6 +8,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from '@plantid/core';
+import { findTrainTestLeaks, readSignatures } from '@plantid/dataset';
 import { fitTemperature } from './calibration.js';
 import { checkGate, describeFailures } from './gate.js';
 import { openTrainedModel, predictAll } from './inference.js';
@@ -46,7 +46,9 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
   });
   if (leaks.pairs.length > 0) {
     for (const p of leaks.pairs.slice(0, 50))
-      log.error(`leak: test ${p.test} ≈ train ${p.train} (Hamming ${p.distance}, detail ${p.detail.toFixed(3)})`);
+      log.error(
+        `leak: test ${p.test} ≈ train ${p.train} (Hamming ${p.distance}, detail ${p.detail.toFixed(3)})`,
+      );
     const shown = leaks.pairs
       .slice(0, 3)
       .map((p) => `${p.test} ≈ ${p.train} (${p.distance})`)

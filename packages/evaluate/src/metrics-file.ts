@@ -1,5 +1,5 @@
-import type { GateResult } from './gate.js';
 import type { LeakPair } from '@plantid/dataset';
+import type { GateResult } from './gate.js';
 import type { Label, SplitMetrics } from './split-metrics.js';
 
 /** `evaluate/metrics.json`: what export bundles and serving reads (`calibration.temperature`). */

@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { DETAIL_LENGTH, packSignatures, SIGNATURES_FILE } from '@plantid/dataset';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +10,7 @@ import {
   type Tracker,
   writeJsonAtomic,
 } from '@plantid/core';
+import { DETAIL_LENGTH, packSignatures, SIGNATURES_FILE } from '@plantid/dataset';
 import { saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';

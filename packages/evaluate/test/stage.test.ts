@@ -5,7 +5,16 @@ import { preprocessImage, specFromConfig } from '@plantid/preprocess';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateStage, type MetricsFile } from '../src/index.js';
-import { buildFixture, type Fixture, GAIN, LABELS, SIZE, randomSignatures, stageContext, writeManifest } from './fixture.js';
+import {
+  buildFixture,
+  type Fixture,
+  GAIN,
+  LABELS,
+  randomSignatures,
+  SIZE,
+  stageContext,
+  writeManifest,
+} from './fixture.js';
 
 let fx: Fixture;
 /** Test-split predictions of the fixture model, computed here in plain JS (not through any engine). */
@@ -142,7 +151,9 @@ describe('evaluate stage on a real (tiny) tfjs model', () => {
         `1 test/train near-duplicate pair\\(s\\) within Hamming 6: ${test.path} ≈ ${train.path} \\(2\\)`,
       ),
     );
-    expect(ctx.log.lines.join('\n')).toContain(`leak: test ${test.path} ≈ train ${train.path} (Hamming 2, detail 1.000)`);
+    expect(ctx.log.lines.join('\n')).toContain(
+      `leak: test ${test.path} ≈ train ${train.path} (Hamming 2, detail 1.000)`,
+    );
     await expect(stat(join(ctx.outDir, 'metrics.json'))).rejects.toThrow();
   });
 

@@ -10,6 +10,6 @@ export function benchConfig(): PlantidConfig {
       backbone: 'mobilenet_v2_0.35',
       pooling: (process.env.BENCH_POOLING as 'avg' | 'avgmax' | undefined) ?? 'avg',
     },
-    train: { head: { epochs: Number(process.env.BENCH_EPOCHS ?? 20), batchSize: 64, lr: 1e-3 } },
+    train: { head: { epochs: Number(process.env.BENCH_EPOCHS ?? 30), batchSize: 64, lr: 1e-3 } },
   });
 }

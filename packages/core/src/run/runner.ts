@@ -396,7 +396,11 @@ export function errorLine(error: unknown): string {
   return message.split('\n')[0]!;
 }
 
-async function openTracker(options: RunPipelineOptions, runId: string, log: Logger): Promise<ClosableTracker> {
+async function openTracker(
+  options: RunPipelineOptions,
+  runId: string,
+  log: Logger,
+): Promise<ClosableTracker> {
   if (!options.openTracker) return noopTracker;
   try {
     return await options.openTracker(runId);

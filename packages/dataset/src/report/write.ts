@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@plantid/core';
 import sharp from 'sharp';
-import { SIGNATURES_FILE } from '../leakage.js';
 import type { PreparedDataset } from '../build.js';
+import { SIGNATURES_FILE } from '../leakage.js';
 import { seededRandom, shuffle } from '../random.js';
 import {
   classDistributionSpec,

@@ -1,5 +1,5 @@
-import type { GateResult } from '../gate.js';
 import type { LeakPair } from '@plantid/dataset';
+import type { GateResult } from '../gate.js';
 import type { SplitMetrics } from '../split-metrics.js';
 
 export interface GalleryItem {
