@@ -133,6 +133,8 @@ describe('the example pipeline on ph-medicinal-leaf40', () => {
       gated.record.stages.map((s: { name: string; status: string }) => [s.name, s.status]),
     );
     expect(byName).toMatchObject({ evaluate: 'failed', export: 'not-run' });
-    expect(gated.record.error).toMatch(/evaluate\.gate\.top1: test top-1 is 99\.\d\d%, below the required 99\.99%/);
+    expect(gated.record.error).toMatch(
+      /evaluate\.gate\.top1: test top-1 is 99\.\d\d%, below the required 99\.99%/,
+    );
   });
 });

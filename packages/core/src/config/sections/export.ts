@@ -19,7 +19,9 @@ export const exportSchema = z
         // 64 cannot measure a 99 % agreement rule: one flip is 98.4 %. 512 costs ~20 s on 2 cores.
         samples: positiveInt
           .default(512)
-          .describe('Real test images on which tfjs and ONNX outputs are compared (fewer when the test split is smaller).'),
+          .describe(
+            'Real test images on which tfjs and ONNX outputs are compared (fewer when the test split is smaller).',
+          ),
       })
       .prefault({}),
     registry: z
