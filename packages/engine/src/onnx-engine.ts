@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '@plantid/core';
 import * as ort from 'onnxruntime-node';
-import { checkBatch } from './check-batch.js';
+import { predictInSlices } from './check-batch.js';
 import type { Engine, EngineOptions } from './engine.js';
 
 function staticDims(
@@ -74,19 +74,7 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Engine> 
     inputShape,
     outputSize,
     description: `onnxruntime-node ${ort.env.versions.common} cpu (${opts.intraOpNumThreads} threads)`,
-    async predict(batch, n) {
-      const perImage = checkBatch(batch, n, inputShape);
-      if (n <= maxBatch) return run(batch, n);
-      const out = new Float32Array(n * outputSize);
-      for (let start = 0; start < n; start += maxBatch) {
-        const count = Math.min(maxBatch, n - start);
-        out.set(
-          await run(batch.subarray(start * perImage, (start + count) * perImage), count),
-          start * outputSize,
-        );
-      }
-      return out;
-    },
+    predict: (batch, n) => predictInSlices(batch, n, { inputShape, outputSize, maxBatch }, run),
     async dispose() {
       await session.release();
     },

@@ -1,6 +1,6 @@
 import { selectTfjsBackend, UsageError } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
-import { checkBatch } from './check-batch.js';
+import { predictInSlices } from './check-batch.js';
 import type { Engine, EngineOptions, TfjsBackend } from './engine.js';
 import { loadLayersModel } from './io/layers-model-io.js';
 
@@ -59,19 +59,7 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Engine> 
     inputShape,
     outputSize,
     description: `tfjs ${tf.version.tfjs} ${backend}`,
-    async predict(batch, n) {
-      const perImage = checkBatch(batch, n, inputShape);
-      if (n <= maxBatch) return run(batch, n);
-      const out = new Float32Array(n * outputSize);
-      for (let start = 0; start < n; start += maxBatch) {
-        const count = Math.min(maxBatch, n - start);
-        out.set(
-          await run(batch.subarray(start * perImage, (start + count) * perImage), count),
-          start * outputSize,
-        );
-      }
-      return out;
-    },
+    predict: (batch, n) => predictInSlices(batch, n, { inputShape, outputSize, maxBatch }, run),
     async dispose() {
       if (ownsModel) model.dispose();
     },
