@@ -6,12 +6,15 @@ import { pathToFileURL } from 'node:url';
 import { readBundle } from '@plantid/export';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MlflowServer } from '../../../packages/tracking/test/mlflow-server.js';
 
 // The README's main job: the whole example pipeline on ../shared, through the real CLI.
-// Runs and registry go to a temp folder so the test never touches a user's runs/ or models/.
+// Runs and registry go to a temp folder so the test never touches a user's runs/ or models/;
+// tracking goes to a real MLflow server, read back through MLflow's own REST API.
 const cli = resolve(__dirname, '../src/cli.ts');
 const example = resolve(__dirname, '../../../configs/example.yaml');
 let dir: string;
+let mlflow: MlflowServer;
 let first: ReturnType<typeof pipeline>;
 
 function pipeline(...args: string[]) {
@@ -30,7 +33,9 @@ function pipeline(...args: string[]) {
       '--set',
       `export.registry=${dir}/models`,
       '--set',
-      `tracking.uri=file:${dir}/mlruns`,
+      `tracking.uri=${mlflow.uri}`,
+      '--set',
+      `tracking.localDir=${dir}/mlruns`,
       '--log',
       'json',
       ...args,
@@ -47,10 +52,12 @@ function stageDir(name: string): string {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plantid-example-'));
+  mlflow = await MlflowServer.start(dir);
   first = pipeline();
 }, 900_000);
 
 afterAll(async () => {
+  await mlflow?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -88,6 +95,62 @@ describe('the example pipeline on ph-medicinal-leaf40', () => {
     expect(parity.variants.int8!.top1Agreement).toBeGreaterThanOrEqual(0.99);
     expect(parity.variants.fp16!.top1Agreement).toBeGreaterThanOrEqual(0.99);
     expect(exportDir).toContain(first.record.runId);
+  });
+
+  it('logs the run to MLflow: params, per-epoch metrics, the report and the bundle, and registers the model', async () => {
+    const api = async <T>(path: string, body?: unknown): Promise<T> => {
+      const response = await fetch(`${mlflow.uri}/api/2.0/mlflow/${path}`, {
+        method: body ? 'POST' : 'GET',
+        ...(body ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      });
+      expect(response.ok, `${path}: ${response.status}`).toBe(true);
+      return (await response.json()) as T;
+    };
+    type Kv = { key: string; value: string };
+    const experiment = await api<{ experiment: { experiment_id: string } }>(
+      'experiments/get-by-name?experiment_name=plantid-example',
+    );
+    const { runs = [] } = await api<{
+      runs?: { info: { run_id: string; status: string; artifact_uri: string }; data: { params?: Kv[] } }[];
+    }>('runs/search', {
+      experiment_ids: [experiment.experiment.experiment_id],
+      filter: `tags.\`plantid.run_id\` = '${first.record.runId}'`,
+    });
+    expect(runs).toHaveLength(1);
+    const run = runs[0]!;
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.data.params).toContainEqual({ key: 'train.head.lr', value: '0.001' });
+
+    const epochs: { epoch: number; val_loss: number }[] = JSON.parse(
+      await readFile(join(stageDir('train'), 'history.json'), 'utf8'),
+    );
+    const valLoss = await api<{ metrics?: { step: number; value: number }[] }>(
+      `metrics/get-history?run_id=${run.info.run_id}&metric_key=val_loss`,
+    );
+    expect(valLoss.metrics?.map((m) => m.step).sort((a, b) => a - b)).toEqual(epochs.map((e) => e.epoch));
+    expect(valLoss.metrics?.find((m) => m.step === epochs[0]!.epoch)?.value).toBeCloseTo(
+      epochs[0]!.val_loss,
+      5,
+    );
+
+    const listed = async (path: string): Promise<string[]> => {
+      const r = await api<{ files?: { path: string; is_dir: boolean }[] }>(
+        `artifacts/list?run_id=${run.info.run_id}&path=${encodeURIComponent(path)}`,
+      );
+      return (r.files ?? []).map((f) => f.path);
+    };
+    expect(await listed('evaluate')).toEqual(
+      expect.arrayContaining(['evaluate/report.html', 'evaluate/metrics.json']),
+    );
+    expect(await listed('bundles/leaf40/1')).toEqual(
+      expect.arrayContaining(['bundles/leaf40/1/model.onnx', 'bundles/leaf40/1/manifest.json']),
+    );
+
+    // MLflow reserves the alias `latest` (models:/leaf40/latest already resolves to the newest version).
+    const { model_versions: versions = [] } = await api<{
+      model_versions?: { version: string; run_id: string }[];
+    }>(`model-versions/search?filter=${encodeURIComponent("name='leaf40'")}`);
+    expect(versions.map((v) => [v.version, v.run_id])).toEqual([['1', run.info.run_id]]);
   });
 
   it('shows report.html in headless Chromium with every chart and the error gallery', async () => {

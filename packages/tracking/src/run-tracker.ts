@@ -165,8 +165,9 @@ export class MlflowRunTracker implements RunTracker {
       const total = (await this.store.readEvents(this.runId)).length;
       const done = (await this.store.readSyncState(this.runId, this.uri))?.cursor ?? 0;
       const message = (error as Error).message;
+      const when = isTransient(error) ? 'when the server is back' : 'once the cause above is fixed';
       this.log.warn(
-        `tracking: ${total - done} events of run ${this.runId} not yet on ${this.uri} (${message}); they are kept in ${localDir}: run \`pipeline runs sync --to ${this.uri}\` when the server is back`,
+        `tracking: ${total - done} events of run ${this.runId} not yet on ${this.uri} (${message}); they are kept in ${localDir}: run \`pipeline runs sync --to ${this.uri}\` ${when}`,
       );
       return { status, localDir, sync: { ok: false, error: message, pendingEvents: total - done } };
     }

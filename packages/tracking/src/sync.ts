@@ -209,8 +209,16 @@ async function registerVersion(
     version = mv.version;
     created = `${event.name}/${version}`;
   }
-  if (event.alias) await client.setAlias(event.name, event.alias, version);
+  if (event.alias && !isReservedAlias(event.alias)) await client.setAlias(event.name, event.alias, version);
   return created;
+}
+
+/**
+ * MLflow refuses `latest` (case-insensitive) as an alias: `models:/<name>/latest` already means the newest
+ * version, which the version just created is. Versions (`v1`, `V2`) are reserved too.
+ */
+export function isReservedAlias(alias: string): boolean {
+  return /^latest$/i.test(alias) || /^v\d+$/i.test(alias);
 }
 
 function quote(value: string): string {
