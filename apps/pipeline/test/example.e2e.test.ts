@@ -98,14 +98,7 @@ describe('the example pipeline on ph-medicinal-leaf40', () => {
   });
 
   it('logs the run to MLflow: params, per-epoch metrics, the report and the bundle, and registers the model', async () => {
-    const api = async <T>(path: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${mlflow.uri}/api/2.0/mlflow/${path}`, {
-        method: body ? 'POST' : 'GET',
-        ...(body ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
-      });
-      expect(response.ok, `${path}: ${response.status}`).toBe(true);
-      return (await response.json()) as T;
-    };
+    const api = mlflow.api.bind(mlflow);
     type Kv = { key: string; value: string };
     const experiment = await api<{ experiment: { experiment_id: string } }>(
       'experiments/get-by-name?experiment_name=plantid-example',

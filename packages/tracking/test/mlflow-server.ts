@@ -46,6 +46,16 @@ export class MlflowServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Reads through MLflow's own REST API with plain fetch, independent of our client. */
+  async api<T>(path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.uri}/api/2.0/mlflow/${path}`, {
+      method: body ? 'POST' : 'GET',
+      ...(body ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    if (!response.ok) throw new Error(`MLflow ${path}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+
   async start(): Promise<void> {
     const logPath = join(this.dir, 'server.log');
     const out = openSync(logPath, 'a');

@@ -20,14 +20,8 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Reads through MLflow's own REST API with plain fetch, independent of our client. */
-async function api<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.uri}/api/2.0/mlflow/${path}`, {
-    method: body ? 'POST' : 'GET',
-    ...(body ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  expect(response.ok, `${path}: ${response.status}`).toBe(true);
-  return (await response.json()) as T;
+function api<T>(path: string, body?: unknown): Promise<T> {
+  return server.api<T>(path, body);
 }
 type Kv = { key: string; value: string };
 type Point = { key: string; value: number | string; step: number; timestamp: number };
