@@ -17,6 +17,7 @@ import {
   silentProgress,
   writeJsonAtomic,
 } from '@plantid/core';
+import { packSignatures, SIGNATURES_FILE } from '@plantid/dataset';
 import { loadLayersModel, saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
 import { evaluateStage, type MetricsFile } from '../src/index.js';
@@ -38,7 +39,8 @@ try {
     .sort();
   const labels = classes.map((name, index) => ({ index, id: `c${index}`, name }));
   const manifest: Record<string, unknown>[] = [];
-  // Random 64-bit hashes: the leakage check needs a phash per record, the bench is not about leakage.
+  // Random 64-bit hashes and empty detail signatures: the leakage check needs both per record; the
+  // manifest has no train split, so the bench measures the check's cost, not a leak.
   let seed = 1;
   const nextDigit = () => {
     seed = (seed * 1103515245 + 12345) >>> 0;
@@ -65,6 +67,7 @@ try {
   await mkdir(datasetDir, { recursive: true });
   await writeFile(join(datasetDir, 'manifest.jsonl'), manifest.map((r) => JSON.stringify(r)).join('\n'));
   await writeJsonAtomic(join(datasetDir, 'labels.json'), labels);
+  await writeFile(join(datasetDir, SIGNATURES_FILE), packSignatures(manifest.map(() => null)));
 
   // Backbone (Teachable Machine's truncated MobileNetV2) + a fresh softmax head over the 40 classes.
   const tm = await loadLayersModel(backbonePath);
