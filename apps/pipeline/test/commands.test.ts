@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineStage, type StageDefinition, WorkError } from '@plantid/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { runInProcess } from './in-process.js';
 
 // Two small real stages; the CLI runs them in-process so the test can read what it printed.
 function stages(failGate: { value: boolean }): StageDefinition[] {
@@ -44,21 +44,8 @@ function stages(failGate: { value: boolean }): StageDefinition[] {
 let dir: string;
 const failGate = { value: false };
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stages: stages(failGate),
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    signal: new AbortController().signal,
-    stderrIsTTY: false,
-  });
-  return { code, stdout, stderr };
+function cli(...argv: string[]) {
+  return runInProcess(argv, stages(failGate));
 }
 
 beforeEach(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeModel, onnx } from '@plantid/engine';
 import { publishBundle, writeBundle } from '@plantid/export';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { runInProcess } from './in-process.js';
 
 /** A real ONNX graph (softmax over a [n, 2] input), distinct per `seed` via its doc string. */
 function softmaxOnnx(seed: number): Uint8Array {
@@ -58,21 +58,8 @@ async function publish(version: number) {
   await publishBundle(dir, registry);
 }
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...argv, '--registry', registry], {
-    stages: [],
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    signal: new AbortController().signal,
-    stderrIsTTY: false,
-  });
-  return { code, stdout, stderr };
+function cli(...argv: string[]) {
+  return runInProcess([...argv, '--registry', registry], []);
 }
 
 beforeEach(async () => {

@@ -5,6 +5,7 @@ export * from './config/reference.js';
 export * from './config/schema.js';
 export * from './config/suggest.js';
 export * from './errors.js';
+export * from './feedback.js';
 export * from './hash.js';
 export * from './logger.js';
 export * from './paths.js';

@@ -182,7 +182,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
       phash: a.phash,
       blur: a.blur === null ? null : Number(a.blur.toFixed(2)),
       flags: flags[i]!,
-      feedback: null,
+      feedback: c.feedback ?? null,
     };
   });
   const reasons = flags.map((fs, i) =>

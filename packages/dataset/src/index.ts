@@ -16,6 +16,7 @@ export {
 } from './leakage.js';
 export { blurThreshold, QUALITY_FLAGS, type QualityFlag } from './quality.js';
 export {
+  type FeedbackOrigin,
   type LabelEntry,
   type ManifestRecord,
   readLabels,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { WorkError } from '@plantid/core';
+import { type FeedbackRecord, WorkError } from '@plantid/core';
 
 export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
@@ -37,8 +37,14 @@ export interface ManifestRecord {
    * `near_uniform`, `duplicate_of:<id>`, `near_duplicate_group:<n>`, `label_conflict`. */
   flags: string[];
   /** Set on images that came from user feedback. */
-  feedback: unknown | null;
+  feedback: FeedbackOrigin | null;
 }
+
+/** Where a feedback photo came from: the serving side's feedback record, less the photo and location. */
+export type FeedbackOrigin = Pick<
+  FeedbackRecord,
+  'id' | 'time' | 'predictionId' | 'model' | 'predicted' | 'correct'
+>;
 
 export interface LabelEntry {
   /** Position in the model's output vector. */

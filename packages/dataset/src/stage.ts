@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { defineStage } from '@plantid/core';
 import { prepareDataset } from './build.js';
-import { validateSources } from './ingest/sources.js';
+import { dataFingerprint, validateSources } from './ingest/sources.js';
 import { writeOutputs } from './report/write.js';
 
 /** The pipeline's `dataset` stage: ingest, checks, duplicates, leak-free split, EDA report. */
@@ -23,6 +23,7 @@ export const datasetStage = defineStage({
   async validate(config, configDir) {
     await validateSources(config.data, configDir);
   },
+  fingerprint: (config, configDir) => dataFingerprint(config.data, configDir),
   async run(ctx) {
     const data = ctx.config.data;
     await validateSources(data, ctx.configDir);

@@ -1,38 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendJsonLine, sha256, writeFileAtomic } from '@plantid/core';
+import {
+  appendJsonLine,
+  FEEDBACK_FILE,
+  FEEDBACK_IMAGES,
+  type FeedbackLocation,
+  type FeedbackRecord,
+  sha256,
+  writeFileAtomic,
+} from '@plantid/core';
 import sharp from 'sharp';
 import type { RememberedPrediction } from './prediction-memory.js';
 import type { SniffedFormat } from './sniff.js';
 
-export interface FeedbackLocation {
-  latitude: number;
-  longitude: number;
-  accuracyMeters?: number;
-}
-
-/** One line of feedback.jsonl: what the retrain loop reads. */
-export interface FeedbackRecord {
-  id: string;
-  time: string;
-  predictionId: string;
-  model: { name: string; version: string };
-  predicted: { label: string; confidence: number };
-  /** The label the user says is right (a label id of the model that predicted). */
-  label: string;
-  correct: boolean;
-  consent: boolean;
-  /** Path of the stored photo relative to the store, only with consent; EXIF/GPS stripped. */
-  image: string | null;
-  /** sha256 of the stored (stripped) photo, the id a dataset manifest gives it; null without consent. */
-  imageSha256: string | null;
-  /** Only when the client sent it explicitly; never read from the photo. */
-  location: FeedbackLocation | null;
-}
-
-export const FEEDBACK_FILE = 'feedback.jsonl';
-export const FEEDBACK_IMAGES = 'images';
+export { FEEDBACK_FILE, FEEDBACK_IMAGES, type FeedbackLocation, type FeedbackRecord } from '@plantid/core';
 
 /**
  * Append-only feedback store: `feedback.jsonl` (one FeedbackRecord per line) and

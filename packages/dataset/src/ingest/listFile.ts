@@ -54,17 +54,8 @@ export async function listManifestSource(source: SourceSpec, notices: Notice[]):
       notices.push({ where, message: `row needs both "path" and "label"; skipped` });
       continue;
     }
-    const file = resolve(source.root, path);
-    const rel = relative(source.root, file);
-    if (isAbsolute(path) || rel.startsWith('..') || isAbsolute(rel)) {
-      notices.push({ where, message: `path "${path}" is outside the data root ${source.root}; skipped` });
-      continue;
-    }
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) {
-      notices.push({ where, message: `file "${path}" not found under ${source.root}; skipped` });
-      continue;
-    }
+    const found = await fileInsideRoot(source.root, path, where, notices);
+    if (!found) continue;
     let fixedSplit: Split | null = null;
     if (row.split !== undefined && row.split !== null && String(row.split).trim() !== '') {
       fixedSplit = SPLIT_ALIASES[String(row.split).trim().toLowerCase()] ?? null;
@@ -78,13 +69,36 @@ export async function listManifestSource(source: SourceSpec, notices: Notice[]):
       source: typeof row.source === 'string' && row.source ? row.source : source.name,
       license: typeof row.license === 'string' && row.license ? row.license : source.license,
       root: source.root,
-      file,
-      path: rel.split(sep).join('/'),
+      ...found,
       label,
       fixedSplit,
     });
   }
   return candidates;
+}
+
+/**
+ * The file a listed path names, or null (with a notice) when the path leaves the root, as
+ * `../../etc/passwd` would, or names no file.
+ */
+export async function fileInsideRoot(
+  root: string,
+  path: string,
+  where: string,
+  notices: Notice[],
+): Promise<{ file: string; path: string } | null> {
+  const file = resolve(root, path);
+  const rel = relative(root, file);
+  if (isAbsolute(path) || rel.startsWith('..') || isAbsolute(rel)) {
+    notices.push({ where, message: `path "${path}" is outside the data root ${root}; skipped` });
+    return null;
+  }
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) {
+    notices.push({ where, message: `file "${path}" not found under ${root}; skipped` });
+    return null;
+  }
+  return { file, path: rel.split(sep).join('/') };
 }
 
 function parseRows(manifest: string, text: string): Row[] {

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { PlantidConfig } from '@plantid/core';
 import { UsageError } from '@plantid/core';
+import { listFeedbackSource, resolveFeedbackLabels } from './feedback.js';
 import { listFolderSource } from './folder.js';
 import { listManifestSource } from './listFile.js';
 import type { Candidate, Notice, SourceSpec } from './types.js';
@@ -13,7 +15,13 @@ export function sourceSpecs(data: DataConfig, configDir: string): SourceSpec[] {
   const specs: SourceSpec[] = [];
   if (data.root) {
     const root = resolve(configDir, data.root);
-    specs.push({ name: basename(root), root, manifest: null, license: data.license ?? null });
+    specs.push({
+      name: basename(root),
+      root,
+      manifest: null,
+      license: data.license ?? null,
+      feedback: false,
+    });
   }
   for (const s of data.sources ?? []) {
     const root = resolve(configDir, s.root);
@@ -22,6 +30,7 @@ export function sourceSpecs(data: DataConfig, configDir: string): SourceSpec[] {
       root,
       manifest: s.manifest ? resolve(configDir, s.manifest) : null,
       license: s.license ?? data.license ?? null,
+      feedback: s.feedback ?? false,
     });
   }
   return specs;
@@ -31,6 +40,14 @@ export function sourceSpecs(data: DataConfig, configDir: string): SourceSpec[] {
 export async function validateSources(data: DataConfig, configDir: string): Promise<void> {
   for (const [i, spec] of sourceSpecs(data, configDir).entries()) {
     const key = data.root && i === 0 ? 'data.root' : `data.sources[${data.root ? i - 1 : i}]`;
+    if (spec.feedback) {
+      if (spec.manifest)
+        throw new UsageError('a feedback store has its own list (feedback.jsonl)', {
+          where: `${key}.manifest`,
+          hint: 'remove manifest from this source, or remove feedback: true',
+        });
+      continue; // a store that has no feedback yet is a notice at ingest, not an error
+    }
     const info = await stat(spec.root).catch(() => null);
     if (!info?.isDirectory())
       throw new UsageError(`data folder ${spec.root} does not exist`, {
@@ -45,19 +62,36 @@ export async function validateSources(data: DataConfig, configDir: string): Prom
   }
 }
 
+/**
+ * What the dataset stage's cache key sees of the data: every listed file's path, label, fixed
+ * split, size and modification time. Adding, replacing or relabelling a photo (or new feedback)
+ * reruns the stage; a second run over unchanged data reuses it. Lists and stats, reads no image.
+ */
+export async function dataFingerprint(data: DataConfig, configDir: string): Promise<string> {
+  const candidates = await listCandidates(sourceSpecs(data, configDir), []);
+  const hash = createHash('sha256');
+  for (const c of candidates) {
+    const info = await stat(c.file).catch(() => null);
+    hash.update(`${c.file}\0${c.label}\0${c.fixedSplit}\0${info?.size}\0${info?.mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
 /** Every candidate image of every source, in a stable order. */
 export async function listCandidates(specs: SourceSpec[], notices: Notice[]): Promise<Candidate[]> {
   const all: Candidate[] = [];
   for (const spec of specs) {
-    const found = spec.manifest
-      ? await listManifestSource(spec, notices)
-      : await listFolderSource(spec, notices);
+    const found = spec.feedback
+      ? await listFeedbackSource(spec, notices)
+      : spec.manifest
+        ? await listManifestSource(spec, notices)
+        : await listFolderSource(spec, notices);
     if (found.length === 0)
       notices.push({ where: spec.manifest ?? spec.root, message: 'no images found in this source' });
     all.push(...found);
   }
   const seen = new Set<string>();
-  return all.filter((c) => {
+  return resolveFeedbackLabels(all, notices).filter((c) => {
     if (seen.has(c.file)) {
       notices.push({ where: c.file, message: 'listed twice (same file in two sources or rows); kept once' });
       return false;

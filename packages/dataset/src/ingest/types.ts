@@ -1,4 +1,4 @@
-import type { Split } from '../records.js';
+import type { FeedbackOrigin, Split } from '../records.js';
 
 /** One image file to analyse, before its bytes are read. */
 export interface Candidate {
@@ -13,6 +13,8 @@ export interface Candidate {
   label: string;
   /** Split fixed by a manifest's split column, else null. */
   fixedSplit: Split | null;
+  /** Set when the photo came from a feedback store. */
+  feedback?: FeedbackOrigin;
 }
 
 /** Something the user should hear about; the rest of the data is still processed. */
@@ -26,6 +28,8 @@ export interface SourceSpec {
   root: string;
   manifest: string | null;
   license: string | null;
+  /** `root` is a serving feedback store. */
+  feedback: boolean;
 }
 
 /** Extensions sharp decodes; other files in class folders are listed once and skipped. */

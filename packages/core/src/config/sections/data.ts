@@ -11,6 +11,12 @@ export const dataSourceSchema = z.strictObject({
     .describe('CSV or JSONL file listing path,label[,split,source,license], paths relative to root.')
     .optional(),
   license: z.string().describe('Licence of these images, recorded on every record.').optional(),
+  feedback: z
+    .boolean()
+    .describe(
+      'root is a serving feedback store (feedback.jsonl + images/): photos users gave with consent join the data under the species they chose.',
+    )
+    .optional(),
 });
 
 export const dataSchema = z

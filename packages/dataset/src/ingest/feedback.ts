@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FEEDBACK_FILE, type FeedbackRecord } from '@plantid/core';
+import type { FeedbackOrigin } from '../records.js';
+import { slugIds } from '../slug.js';
+import { fileInsideRoot } from './listFile.js';
+import type { Candidate, Notice, SourceSpec } from './types.js';
+
+/** A feedback line as read: nothing in it is trusted until checked. */
+type FeedbackLine = { [K in keyof FeedbackRecord]?: unknown } & {
+  model?: { name?: unknown; version?: unknown };
+  predicted?: { label?: unknown; confidence?: unknown };
+};
+
+/**
+ * Lists a serving feedback store: the photos users gave with consent, each under the label id
+ * they chose (turned into a class name by `resolveFeedbackLabels`). A later record for the same
+ * photo replaces an earlier one: the user corrected themselves. The store is only read.
+ */
+export async function listFeedbackSource(source: SourceSpec, notices: Notice[]): Promise<Candidate[]> {
+  const list = join(source.root, FEEDBACK_FILE);
+  const text = await readFile(list, 'utf8').catch(() => null);
+  if (text === null) {
+    notices.push({ where: list, message: 'no feedback yet (the file does not exist); nothing added' });
+    return [];
+  }
+  const byImage = new Map<string, Candidate>();
+  let withoutPhoto = 0;
+  const lines = text.split('\n');
+  for (const [i, raw] of lines.entries()) {
+    if (!raw.trim()) continue;
+    const where = `${list}:${i + 1}`;
+    let line: FeedbackLine;
+    try {
+      line = JSON.parse(raw) as FeedbackLine;
+    } catch {
+      // The last line may be cut short by a server that died while appending.
+      notices.push({ where, message: 'not valid JSON; skipped' });
+      continue;
+    }
+    if (line.consent !== true || typeof line.image !== 'string') {
+      withoutPhoto++;
+      continue;
+    }
+    if (typeof line.label !== 'string' || !line.label) {
+      notices.push({ where, message: 'feedback without a label; skipped' });
+      continue;
+    }
+    const found = await fileInsideRoot(source.root, line.image, where, notices);
+    if (!found) continue;
+    byImage.delete(found.file); // keep the latest record in file order
+    byImage.set(found.file, {
+      source: source.name,
+      license: source.license,
+      root: source.root,
+      ...found,
+      label: line.label,
+      fixedSplit: null,
+      feedback: origin(line),
+    });
+  }
+  if (withoutPhoto > 0)
+    notices.push({
+      where: list,
+      message: `${withoutPhoto} feedback record(s) without a consented photo; nothing to learn from them`,
+    });
+  return [...byImage.values()];
+}
+
+function origin(line: FeedbackLine): FeedbackOrigin {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    id: text(line.id),
+    time: text(line.time),
+    predictionId: text(line.predictionId),
+    model: { name: text(line.model?.name), version: text(line.model?.version) },
+    predicted: {
+      label: text(line.predicted?.label),
+      confidence: typeof line.predicted?.confidence === 'number' ? line.predicted.confidence : 0,
+    },
+    correct: line.correct === true,
+  };
+}
+
+/**
+ * Feedback names a class by the label id the model answered with (labels.json `id`); the
+ * dataset's classes are names. Ids are slugs of the other sources' class names, so each
+ * feedback photo joins the class whose id it names; one naming no class is reported and left out.
+ */
+export function resolveFeedbackLabels(candidates: Candidate[], notices: Notice[]): Candidate[] {
+  const names = new Set(candidates.filter((c) => !c.feedback).map((c) => c.label));
+  const nameById = new Map([...slugIds(names)].map(([name, id]) => [id, name]));
+  const unknown = new Map<string, { root: string; count: number }>();
+  const kept = candidates.filter((c) => {
+    if (!c.feedback) return true;
+    const name = nameById.get(c.label) ?? (names.has(c.label) ? c.label : undefined);
+    if (name === undefined) {
+      const seen = unknown.get(c.label) ?? { root: c.root, count: 0 };
+      unknown.set(c.label, { ...seen, count: seen.count + 1 });
+      return false;
+    }
+    c.label = name;
+    return true;
+  });
+  for (const [label, { root, count }] of unknown)
+    notices.push({
+      where: join(root, FEEDBACK_FILE),
+      message: `${count} feedback photo(s) labelled "${label}", which is no class of the other sources; left out`,
+    });
+  return kept;
+}
