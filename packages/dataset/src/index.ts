@@ -6,6 +6,7 @@ export { HashIndex, indexHexHashes } from './hashIndex.js';
 export { phash64 } from './image/analyze.js';
 export { DETAIL_LENGTH, detailCorrelation } from './image/detail.js';
 export { hamming } from './image/hamming.js';
+export { recordFile } from './ingest/sources.js';
 export {
   findTrainTestLeaks,
   type LeakCheckRecord,

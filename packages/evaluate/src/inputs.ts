@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { type PlantidConfig, resolvePath, UsageError } from '@plantid/core';
+import { join } from 'node:path';
+import { type PlantidConfig, UsageError } from '@plantid/core';
+import { recordFile } from '@plantid/dataset';
 import { type PreprocessSpec, parseSpec } from '@plantid/preprocess';
 import type { Label } from './split-metrics.js';
 
@@ -12,6 +13,8 @@ export interface EvalRecord {
   split: 'train' | 'val' | 'test' | null;
   phash?: string | null;
   source?: string;
+  /** Absolute path when the dataset stage ran. */
+  file?: string;
 }
 
 export interface EvalItem extends EvalRecord {
@@ -64,22 +67,6 @@ export async function readTrainOutput(trainDir: string): Promise<{ labels: Label
   return { labels, spec: parseSpec(await readJson<unknown>(specPath, hint), specPath) };
 }
 
-/** Where a record's relative path is rooted: its source's root, else data.root (as the dataset stage wrote it). */
-function rootFor(record: EvalRecord, config: PlantidConfig, configDir: string): string {
-  const sources = config.data.sources;
-  const source =
-    sources?.find((s) => s.name !== undefined && s.name === record.source) ??
-    (sources?.length === 1 ? sources[0] : undefined);
-  const root = source?.root ?? config.data.root;
-  if (!root) {
-    throw new UsageError(`cannot tell which data root holds ${record.path}`, {
-      where: 'data.sources',
-      hint: 'give every source a name',
-    });
-  }
-  return resolvePath({ configDir }, root);
-}
-
 /** Records of one split with absolute paths and model output indices. */
 export function itemsOf(
   records: readonly EvalRecord[],
@@ -100,7 +87,6 @@ export function itemsOf(
           hint: 'run the train stage again on this dataset',
         });
       }
-      const absPath = isAbsolute(r.path) ? r.path : resolve(rootFor(r, config, configDir), r.path);
-      return { ...r, absPath, labelIndex };
+      return { ...r, absPath: recordFile(r, config.data, configDir), labelIndex };
     });
 }

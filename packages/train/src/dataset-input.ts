@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { type PlantidConfig, resolvePath, sha256File, UsageError } from '@plantid/core';
+import { join } from 'node:path';
+import { type PlantidConfig, sha256File, UsageError } from '@plantid/core';
+import { recordFile } from '@plantid/dataset';
 
 /** The fields of a dataset manifest record train reads (DESIGN.md manifest record). */
 export interface TrainRecord {
@@ -41,20 +42,6 @@ async function readJson<T>(path: string): Promise<T> {
   }
 }
 
-/** Where a record's relative path is rooted: its source's root, else data.root. */
-function rootFor(record: TrainRecord, config: PlantidConfig, configDir: string): string {
-  const source =
-    config.data.sources?.find((s) => s.name !== undefined && s.name === record.source) ??
-    (config.data.sources?.length === 1 ? config.data.sources[0] : undefined);
-  const root = source?.root ?? config.data.root;
-  if (!root)
-    throw new UsageError(`cannot tell which data root holds ${record.path}`, {
-      where: 'data.sources',
-      hint: 'give every source a name',
-    });
-  return resolvePath({ configDir }, root);
-}
-
 /** Reads manifest.jsonl, labels.json and class_weights.json from the dataset stage's output. */
 export async function readDatasetInput(
   dir: string,
@@ -88,8 +75,7 @@ export async function readDatasetInput(
       throw new UsageError(`label '${r.labelId}' of ${r.path} is not in labels.json`, {
         where: manifestPath,
       });
-    const absPath = r.file ?? (isAbsolute(r.path) ? r.path : resolve(rootFor(r, config, configDir), r.path));
-    records.push({ ...r, absPath, labelIndex });
+    records.push({ ...r, absPath: recordFile(r, config.data, configDir), labelIndex });
   }
   return { records, labels, classWeights, hash: await sha256File(manifestPath) };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import type { PlantidConfig } from '@plantid/core';
 import { UsageError } from '@plantid/core';
 import { listFeedbackSource, resolveFeedbackLabels } from './feedback.js';
@@ -34,6 +34,27 @@ export function sourceSpecs(data: DataConfig, configDir: string): SourceSpec[] {
     });
   }
   return specs;
+}
+
+/**
+ * The image a manifest record names: its absolute `file` (the dataset stage always writes one),
+ * else its `path` under the root of the source it names, matched by the names `sourceSpecs` gives.
+ */
+export function recordFile(
+  record: { path: string; file?: string | undefined; source?: string | undefined },
+  data: DataConfig,
+  configDir: string,
+): string {
+  if (record.file) return record.file;
+  if (isAbsolute(record.path)) return record.path;
+  const specs = sourceSpecs(data, configDir);
+  const spec = specs.find((s) => s.name === record.source) ?? (specs.length === 1 ? specs[0] : undefined);
+  if (!spec)
+    throw new UsageError(`cannot tell which data source holds ${record.path}`, {
+      where: 'data.sources',
+      hint: 'run the dataset stage again (its manifest records carry each file)',
+    });
+  return resolve(spec.root, record.path);
 }
 
 /** Cheap up-front checks: every root is a folder and every manifest a file. */
