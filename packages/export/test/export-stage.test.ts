@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, WorkError } from '@plantid/core';
+import { recordFile } from '@plantid/dataset';
 import { saveLayersModel } from '@plantid/engine';
 import { specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportStage, readAliases, readBundle, resolveBundle } from '../src/index.js';
 import { readDatasetOutput } from '../src/stage/inputs.js';
-import { loadParityBatch, pickParityRecords, recordImagePath } from '../src/stage/parity-images.js';
+import { loadParityBatch, pickParityRecords } from '../src/stage/parity-images.js';
 import { removeTempDirs } from './helpers/fixtures.js';
 import { classNames, type StageFixture, stageFixture } from './helpers/stage-fixture.js';
 
@@ -131,7 +132,7 @@ async function nearTieModel(fx: StageFixture): Promise<tf.LayersModel> {
   const { records } = await readDatasetOutput(fx.inputs.dataset!);
   const picked = pickParityRecords(records, fx.config.export.parity.samples);
   const batch = await loadParityBatch(picked, specFromConfig(fx.config.preprocess), (r) =>
-    recordImagePath(r, fx.config.data, fx.work),
+    recordFile(r, fx.config.data, fx.work),
   );
 
   let seed = 11;

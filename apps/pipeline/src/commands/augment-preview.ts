@@ -42,7 +42,7 @@ function positiveInt(value: string): number {
 /** One image from each of the first `count` class folders (sorted), or from the root itself when it has no folders. */
 async function sampleImages(loaded: LoadedConfig, paths: string[], count: number): Promise<string[]> {
   if (paths.length > 0) return paths.map((p) => resolve(p));
-  const rootSetting = loaded.config.data.root ?? loaded.config.data.sources?.[0]?.root;
+  const rootSetting = loaded.config.data.root ?? loaded.config.data.sources?.find((s) => !s.feedback)?.root;
   if (!rootSetting)
     throw new UsageError('no data root to sample images from', {
       where: 'data.root',

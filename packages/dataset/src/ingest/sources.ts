@@ -41,7 +41,7 @@ export function sourceSpecs(data: DataConfig, configDir: string): SourceSpec[] {
  * else its `path` under the root of the source it names, matched by the names `sourceSpecs` gives.
  */
 export function recordFile(
-  record: { path: string; file?: string | undefined; source?: string | undefined },
+  record: { path: string; file?: string | undefined; source?: string | null | undefined },
   data: DataConfig,
   configDir: string,
 ): string {

@@ -8,6 +8,8 @@ export interface DatasetRecord {
   source?: string | null;
   license?: string | null;
   flags?: string[];
+  /** Absolute path when the dataset stage ran. */
+  file?: string;
 }
 
 export interface DatasetSummary {

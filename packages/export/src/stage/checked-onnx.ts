@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type StageContext, WorkError, writeJsonAtomic } from '@plantid/core';
+import { recordFile } from '@plantid/dataset';
 import { layersModelToOnnx } from '@plantid/engine';
 import type * as tf from '@tensorflow/tfjs';
 import type { OnnxVariant } from '../bundle/layout.js';
@@ -8,7 +9,7 @@ import type { DatasetRecord } from '../card/data-summary.js';
 import { assertParity, checkVariantParity, type ParityCheckResult } from '../parity/parity.js';
 import { quantizeVariants } from '../quantize/quantize.js';
 import type { TrainOutput } from './inputs.js';
-import { loadParityBatch, pickParityRecords, recordImagePath } from './parity-images.js';
+import { loadParityBatch, pickParityRecords } from './parity-images.js';
 
 export interface CheckedOnnx {
   onnx: Partial<Record<OnnxVariant, Uint8Array>>;
@@ -49,7 +50,7 @@ export async function buildCheckedOnnx(
     batch = await loadParityBatch(
       picked,
       train.preprocess,
-      (r) => recordImagePath(r, config.data, ctx.configDir),
+      (r) => recordFile(r, config.data, ctx.configDir),
       () => {
         if (ctx.signal.aborted)
           throw new WorkError('interrupted while loading parity images', { where: 'export' });

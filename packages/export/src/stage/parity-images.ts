@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { type PlantidConfig, UsageError, WorkError } from '@plantid/core';
+import { WorkError } from '@plantid/core';
 import { type PreprocessSpec, preprocessImage } from '@plantid/preprocess';
 import type { DatasetRecord } from '../card/data-summary.js';
 
@@ -28,34 +27,6 @@ export function pickParityRecords(records: readonly DatasetRecord[], n: number):
     }
   }
   return picked;
-}
-
-/**
- * Where a manifest record's image lives: its `path` is relative to the root of the source it
- * came from (`data.root`, or the `data.sources` entry whose name matches `record.source`).
- */
-export function recordImagePath(
-  record: DatasetRecord,
-  data: PlantidConfig['data'],
-  configDir: string,
-): string {
-  if (isAbsolute(record.path)) return record.path;
-  let root = data.root;
-  if (data.sources?.length) {
-    const source =
-      data.sources.length === 1 ? data.sources[0] : data.sources.find((s) => s.name === record.source);
-    root = source?.root;
-  }
-  if (!root) {
-    throw new UsageError(
-      `cannot tell which data source image ${record.path} belongs to (source ${record.source})`,
-      {
-        where: 'data.sources',
-        hint: 'give every source a name; the dataset stage records it on each image',
-      },
-    );
-  }
-  return resolve(configDir, root, record.path);
 }
 
 /** Decodes and preprocesses the parity images into one NHWC batch, exactly as serving will. */
