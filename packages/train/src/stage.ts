@@ -1,4 +1,5 @@
 import { defineStage } from '@plantid/core';
+import { backboneFingerprint } from './backbone/source.js';
 import { trainModel } from './train-model.js';
 import { validateTrainConfig } from './validate.js';
 
@@ -12,5 +13,6 @@ export const trainStage = defineStage({
   configKeys: ['seed', 'preprocess', 'augment', 'model', 'train'],
   outputs: ['model/model.json', 'labels.json', 'preprocess.json', 'history.json', 'train.json'],
   validate: validateTrainConfig,
+  fingerprint: (config, configDir) => backboneFingerprint(config.model.weights, configDir),
   run: (ctx) => trainModel(ctx),
 });

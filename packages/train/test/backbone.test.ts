@@ -1,6 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { selectTfjsBackend, UsageError } from '@plantid/core';
 import { loadLayersModel, saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +10,7 @@ import {
   checkBackboneInput,
   hashBackbone,
   splitForFinetune,
+  trainStage,
   validateTrainConfig,
 } from '../src/index.js';
 import { backboneJson, makeConfig } from './helpers.js';
@@ -142,5 +143,32 @@ describe('backbones', () => {
     await expect(validateTrainConfig(badLayer, '/')).rejects.toThrow(/featureLayer|not in the backbone/);
     const missing = makeConfig({ model: { weights: join(dir, 'absent.json') } });
     await expect(validateTrainConfig(missing, '/')).rejects.toThrow(/backbone not found/);
+  });
+});
+
+describe('the train stage cache key and the backbone', () => {
+  it('changes when a local backbone file changes, not when it is only touched', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'plantid-backbone-key-'));
+    await cp(dirname(backboneJson), dir, { recursive: true });
+    const fingerprint = () =>
+      trainStage.fingerprint!(
+        makeConfig({ model: { weights: 'model.json', backbone: 'mobilenet_v2_0.35' } }),
+        dir,
+      );
+    const before = await fingerprint();
+    const weights = join(dir, 'weights.bin');
+    const bytes = await readFile(weights);
+    await writeFile(weights, bytes);
+    expect(await fingerprint()).toBe(before);
+    bytes[bytes.length - 1]! ^= 1;
+    await writeFile(weights, bytes);
+    expect(await fingerprint()).not.toBe(before);
+  });
+
+  it('leaves a URL backbone to the config (the key must not change once it is downloaded)', async () => {
+    const config = makeConfig({
+      model: { weights: 'https://example.org/mobilenet/model.json', backbone: 'mobilenet_v2_0.35' },
+    });
+    expect(await trainStage.fingerprint!(config, tmpdir())).toBeNull();
   });
 });

@@ -117,6 +117,18 @@ export async function resolveBackbone(
   return { modelJson, given: weights, hash: await hashBackbone(modelJson) };
 }
 
+/**
+ * What the train stage's cache key sees of the backbone beyond its config: the content hash of a
+ * local model.json and its weights (replacing them retrains). A URL is pinned by itself and
+ * `model.sha256` in the config, so it adds nothing (and the key does not change once it is downloaded).
+ */
+export async function backboneFingerprint(weights: string, configDir: string): Promise<string | null> {
+  const resolved = resolvePath({ configDir }, weights);
+  if (isUrl(resolved) && !resolved.startsWith('file://')) return null;
+  const source = await resolveBackbone(weights, { configDir, cacheDir: configDir, download: false });
+  return source?.hash ?? null;
+}
+
 /** Loads the backbone's layers model; errors name the file. */
 export async function loadBackboneModel(source: BackboneSource): Promise<tf.LayersModel> {
   try {
