@@ -63,8 +63,24 @@ export async function analyseOne(file: string, keepLocation: boolean): Promise<A
       error: null,
     };
   } catch (error) {
-    return { ...failed(describeDecodeError(error, bytes.length)), id: base.id, bytes: bytes.length };
+    return {
+      ...failed(describeDecodeError(await decodeErrorWithReason(error, bytes), bytes.length)),
+      id: base.id,
+      bytes: bytes.length,
+    };
   }
+}
+
+/**
+ * When several decodes fail at once, sharp sometimes reports "Unknown error" (libvips's error
+ * text lost between threads); a second attempt alone gives the real reason for the user.
+ */
+async function decodeErrorWithReason(error: unknown, bytes: Buffer): Promise<unknown> {
+  if (!/^unknown error$/i.test(((error as Error).message ?? '').trim())) return error;
+  return decodeThumbnail(bytes).then(
+    () => error,
+    (again: unknown) => again,
+  );
 }
 
 function failed(error: string): Omit<Analysis, 'id' | 'bytes'> {
@@ -91,6 +107,8 @@ function describeDecodeError(error: unknown, size: number): string {
     return 'not an image sharp can decode (wrong extension or not an image)';
   if (/premature end|truncat|unexpected end|read error|corrupt|invalid/i.test(message))
     return `truncated or damaged image data (${firstLine(message)})`;
+  if (/^unknown error$/i.test(message.trim()))
+    return 'truncated or damaged image data (the decoder gave no reason)';
   return firstLine(message);
 }
 
