@@ -71,12 +71,15 @@ export async function analyseOne(file: string, keepLocation: boolean): Promise<A
   }
 }
 
+/** What sharp says when libvips's error text was lost. */
+const REASONLESS = /^\s*unknown error\s*$/i;
+
 /**
  * When several decodes fail at once, sharp sometimes reports "Unknown error" (libvips's error
  * text lost between threads); a second attempt alone gives the real reason for the user.
  */
 async function decodeErrorWithReason(error: unknown, bytes: Buffer): Promise<unknown> {
-  if (!/^unknown error$/i.test(((error as Error).message ?? '').trim())) return error;
+  if (!REASONLESS.test((error as Error).message ?? '')) return error;
   return decodeThumbnail(bytes).then(
     () => error,
     (again: unknown) => again,
@@ -107,8 +110,7 @@ function describeDecodeError(error: unknown, size: number): string {
     return 'not an image sharp can decode (wrong extension or not an image)';
   if (/premature end|truncat|unexpected end|read error|corrupt|invalid/i.test(message))
     return `truncated or damaged image data (${firstLine(message)})`;
-  if (/^unknown error$/i.test(message.trim()))
-    return 'truncated or damaged image data (the decoder gave no reason)';
+  if (REASONLESS.test(message)) return 'truncated or damaged image data (the decoder gave no reason)';
   return firstLine(message);
 }
 

@@ -217,7 +217,7 @@ async function registerVersion(
  * MLflow refuses `latest` (case-insensitive) as an alias: `models:/<name>/latest` already means the newest
  * version, which the version just created is. Versions (`v1`, `V2`) are reserved too.
  */
-export function isReservedAlias(alias: string): boolean {
+function isReservedAlias(alias: string): boolean {
   return /^latest$/i.test(alias) || /^v\d+$/i.test(alias);
 }
 

@@ -91,16 +91,13 @@ export function resolveFeedbackLabels(candidates: Candidate[], notices: Notice[]
   const names = new Set(candidates.filter((c) => !c.feedback).map((c) => c.label));
   const nameById = new Map([...slugIds(names)].map(([name, id]) => [id, name]));
   const unknown = new Map<string, { root: string; count: number }>();
-  const kept = candidates.filter((c) => {
-    if (!c.feedback) return true;
+  const kept = candidates.flatMap((c) => {
+    if (!c.feedback) return [c];
     const name = nameById.get(c.label) ?? (names.has(c.label) ? c.label : undefined);
-    if (name === undefined) {
-      const seen = unknown.get(c.label) ?? { root: c.root, count: 0 };
-      unknown.set(c.label, { ...seen, count: seen.count + 1 });
-      return false;
-    }
-    c.label = name;
-    return true;
+    if (name !== undefined) return [{ ...c, label: name }];
+    const seen = unknown.get(c.label) ?? { root: c.root, count: 0 };
+    unknown.set(c.label, { ...seen, count: seen.count + 1 });
+    return [];
   });
   for (const [label, { root, count }] of unknown)
     notices.push({

@@ -125,6 +125,7 @@ export async function resolveBackbone(
 export async function backboneFingerprint(weights: string, configDir: string): Promise<string | null> {
   const resolved = resolvePath({ configDir }, weights);
   if (isUrl(resolved) && !resolved.startsWith('file://')) return null;
+  // A local path never touches the download cache, so no cache folder is needed here.
   const source = await resolveBackbone(weights, { configDir, cacheDir: configDir, download: false });
   return source?.hash ?? null;
 }
