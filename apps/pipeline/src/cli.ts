@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { colorWanted } from '@plantid/core';
 import { main } from './main.js';
 import { stageRegistry } from './stages.js';
 
@@ -17,4 +18,5 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
   stderrIsTTY: process.stderr.isTTY === true,
+  stderrColor: colorWanted(process.stderr.isTTY === true),
 });

@@ -10,6 +10,7 @@ export function cliReferenceMarkdown(): string {
     stderr: () => {},
     signal: new AbortController().signal,
     stderrIsTTY: false,
+    stderrColor: false,
     exitCode: 0,
   });
   const sections: string[] = [];

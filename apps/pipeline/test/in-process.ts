@@ -15,6 +15,7 @@ export async function runInProcess(argv: readonly string[], stages: readonly Sta
     },
     signal: new AbortController().signal,
     stderrIsTTY: false,
+    stderrColor: false,
   });
   return { code, stdout, stderr };
 }

@@ -51,6 +51,7 @@ async function run(argv: string[]) {
     stderr: (t) => err.push(t),
     signal: new AbortController().signal,
     stderrIsTTY: false,
+    stderrColor: false,
   });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { createColors } from 'picocolors';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'pretty' | 'json';
@@ -15,12 +15,16 @@ export interface Logger {
 }
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const paint: Record<LogLevel, (s: string) => string> = {
-  debug: pc.dim,
-  info: (s) => s,
-  warn: pc.yellow,
-  error: pc.red,
-};
+
+/**
+ * Colour only where a person reads the stream: a terminal, unless NO_COLOR is set; FORCE_COLOR forces it.
+ * picocolors' own guess looks at stdout and at `CI`, which colours logs written into files and test buffers.
+ */
+export function colorWanted(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTTY && env.TERM !== 'dumb';
+}
 
 export interface LoggerOptions {
   format?: LogFormat;
@@ -28,6 +32,8 @@ export interface LoggerOptions {
   /** Where lines go; stderr by default so stdout stays for data (DOT, JSON tables). */
   write?: (line: string) => void;
   fields?: LogFields;
+  /** ANSI colours in pretty lines; by default only when writing to stderr that is a terminal. */
+  color?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -35,6 +41,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const min = order[options.level ?? (process.env.PLANTID_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? 20;
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const base = options.fields ?? {};
+  const color = options.color ?? (options.write ? false : colorWanted(process.stderr.isTTY === true));
+  const pc = createColors(color);
+  const paint: Record<LogLevel, (s: string) => string> = {
+    debug: pc.dim,
+    info: (s) => s,
+    warn: pc.yellow,
+    error: pc.red,
+  };
 
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (order[level] < min) return;
@@ -55,7 +69,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...options, format, write, fields: { ...base, ...fields } }),
+    child: (fields) => createLogger({ ...options, format, write, color, fields: { ...base, ...fields } }),
   };
 }
 

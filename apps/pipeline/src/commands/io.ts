@@ -8,7 +8,7 @@ import {
 import type { CliContext } from './types.js';
 
 export function cliLogger(ctx: CliContext, format: LogFormat): Logger {
-  return createLogger({ format, write: (line) => ctx.stderr(`${line}\n`) });
+  return createLogger({ format, color: ctx.stderrColor, write: (line) => ctx.stderr(`${line}\n`) });
 }
 
 export function cliProgress(ctx: CliContext, format: LogFormat): ProgressFactory {

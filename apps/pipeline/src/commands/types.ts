@@ -12,6 +12,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Whether stderr is a terminal (live progress bars). */
   stderrIsTTY: boolean;
+  /** Whether log lines on stderr get ANSI colours (a terminal, NO_COLOR / FORCE_COLOR honoured). */
+  stderrColor: boolean;
   /** Set by a command's action; `main` returns it. */
   exitCode: number;
 }
