@@ -15,6 +15,8 @@ let dir: string;
 let classes: [string, string];
 let ids: Map<string, string>;
 let photos: Record<string, string[]>;
+/** Where each of the user's photos sat before any feedback: path → split. */
+let firstSplits: Map<string, string | null>;
 const store = () => new FeedbackStore(join(dir, 'feedback'));
 
 async function pipeline() {
@@ -79,7 +81,9 @@ describe('feedback from the API joins the next dataset', () => {
     const run = await pipeline();
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/no feedback yet/);
-    expect(await manifestOf(run.runId!)).toHaveLength(48);
+    const manifest = await manifestOf(run.runId!);
+    expect(manifest).toHaveLength(48);
+    firstSplits = new Map(manifest.map((r) => [r.path, r.split]));
   });
 
   it('adds consented photos under the chosen species, keeps the latest correction, leaves out the rest', async () => {
@@ -125,6 +129,11 @@ describe('feedback from the API joins the next dataset', () => {
     await store().add({ prediction: await prediction(photos[a]![33]!, idA), label: idA, consent: true });
     const next = await pipeline();
     expect(next.stdout).toMatch(/dataset +ran/);
-    expect((await manifestOf(next.runId!)).filter((r) => r.source === 'feedback')).toHaveLength(3);
+    const manifest = await manifestOf(next.runId!);
+    expect(manifest.filter((r) => r.source === 'feedback')).toHaveLength(3);
+    // The retrain is judged on the same test photos as the model before it.
+    const user = manifest.filter((r) => r.source !== 'feedback');
+    expect(new Map(user.map((r) => [r.path, r.split]))).toEqual(firstSplits);
+    expect(new Set(user.map((r) => r.split))).toEqual(new Set(['train', 'val', 'test']));
   });
 });

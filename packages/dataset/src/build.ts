@@ -136,6 +136,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
   );
 
   const splitItems = candidates.map((c, i) => ({
+    key: analyses[i]!.id,
     label: c.label,
     eligible: eligible[i]!,
     fixedSplit: c.fixedSplit,

@@ -1,9 +1,11 @@
+import { sha256 } from '@plantid/core';
 import type { Pair } from './duplicates.js';
-import { seededRandom, shuffle } from './random.js';
 import { SPLITS, type Split } from './records.js';
 import { UnionFind } from './unionFind.js';
 
 export interface SplitItem {
+  /** The image's content hash: where it lands depends on its bytes, not on its name or position. */
+  key: string;
   label: string;
   /** False when a flag keeps the image out of training. */
   eligible: boolean;
@@ -12,12 +14,22 @@ export interface SplitItem {
 
 export type Ratios = Record<Split, number>;
 
+interface Unit {
+  members: number[];
+  /** Where the unit falls in [0, 1): a hash of the seed and its smallest member key. */
+  position: number;
+}
+
 /**
- * Group-aware, stratified, seeded split. Images linked by any pair (duplicates, near
- * duplicates, consecutive shots; transitively, even through excluded images) form one unit
- * and land in one split. Per label, units are shuffled with the seed, placed largest first,
- * each into the split furthest below its target. A split fixed by the manifest is kept
- * as given (its cross-split duplicates are then counted, not hidden).
+ * Group-aware, stratified, seeded and stable split. Images linked by any pair (duplicates, near
+ * duplicates, consecutive shots; transitively, even through excluded images) form one unit and
+ * land in one split. Each unit's split comes from a hash of the seed and its content, cut at the
+ * ratios, so adding photos (a retrain with user feedback) leaves every earlier photo where it was
+ * and the test set of one model version stays the test set of the next. A unit only moves when a
+ * new photo joins it as a near duplicate (it must, to stay leak-free). Per label, the hash gives
+ * the ratios up to sampling noise; a small label whose draw leaves a split empty lends it the unit
+ * that sits nearest to that split. A split fixed by the manifest is kept as given (its cross-split
+ * duplicates are then counted, not hidden).
  */
 export function assignSplits(
   items: SplitItem[],
@@ -27,64 +39,84 @@ export function assignSplits(
 ): (Split | null)[] {
   const uf = new UnionFind(items.length);
   for (const p of links) uf.union(p.a, p.b);
-  const units = new Map<number, number[]>();
+  const groups = new Map<number, number[]>();
   items.forEach((item, i) => {
     if (!item.eligible) return;
     const root = uf.find(i);
-    units.set(root, [...(units.get(root) ?? []), i]);
+    groups.set(root, [...(groups.get(root) ?? []), i]);
   });
   const result: (Split | null)[] = items.map(() => null);
-  const counts = new Map<string, Record<Split, number>>();
-  const totals = new Map<string, number>();
-  const countFor = (label: string) => {
-    let c = counts.get(label);
-    if (!c) {
-      c = { train: 0, val: 0, test: 0 };
-      counts.set(label, c);
-    }
-    return c;
-  };
-  const free = new Map<string, number[][]>();
-  for (const members of units.values()) {
-    const label = majorityLabel(members.map((i) => items[i]!.label));
-    for (const i of members) totals.set(items[i]!.label, (totals.get(items[i]!.label) ?? 0) + 1);
+  const free = new Map<string, Unit[]>();
+  for (const members of groups.values()) {
     const fixed = members.map((i) => items[i]!.fixedSplit).filter((s): s is Split => s !== null);
     if (fixed.length > 0) {
-      const follow = majorityLabel(fixed) as Split;
-      for (const i of members) {
-        result[i] = items[i]!.fixedSplit ?? follow;
-        countFor(items[i]!.label)[result[i]!]++;
-      }
+      const follow = majority(fixed) as Split;
+      for (const i of members) result[i] = items[i]!.fixedSplit ?? follow;
       continue;
     }
-    free.set(label, [...(free.get(label) ?? []), members]);
+    const label = majority(members.map((i) => items[i]!.label));
+    const key = members.map((i) => items[i]!.key).sort()[0]!;
+    free.set(label, [...(free.get(label) ?? []), { members, position: hashPosition(seed, key) }]);
   }
-  for (const label of [...free.keys()].sort()) {
-    const target = Object.fromEntries(SPLITS.map((s) => [s, ratios[s] * (totals.get(label) ?? 0)])) as Record<
-      Split,
-      number
-    >;
-    const placed = countFor(label);
-    const ordered = shuffle(free.get(label)!, seededRandom(seed, label)).sort((a, b) => b.length - a.length);
-    for (const members of ordered) {
-      let best: Split = 'train';
-      let bestDeficit = Number.NEGATIVE_INFINITY;
-      for (const s of SPLITS) {
-        if (ratios[s] <= 0) continue;
-        const deficit = target[s] - placed[s];
-        if (deficit > bestDeficit + 1e-9) {
-          best = s;
-          bestDeficit = deficit;
-        }
-      }
-      for (const i of members) result[i] = best;
-      placed[best] += members.length;
-    }
+  const intervals = splitIntervals(ratios);
+  for (const units of free.values()) {
+    const placed = units.map(
+      (u) => intervals.find((iv) => u.position < iv.end)?.split ?? intervals.at(-1)!.split,
+    );
+    fillEmptySplits(units, placed, intervals);
+    units.forEach((u, n) => {
+      for (const i of u.members) result[i] = placed[n]!;
+    });
   }
   return result;
 }
 
-function majorityLabel(values: string[]): string {
+interface Interval {
+  split: Split;
+  start: number;
+  end: number;
+}
+
+/** [0, 1) cut at the normalised ratios, in SPLITS order; splits with ratio 0 get no interval. */
+function splitIntervals(ratios: Ratios): Interval[] {
+  const active = SPLITS.filter((s) => ratios[s] > 0);
+  const total = active.reduce((sum, s) => sum + ratios[s], 0);
+  let start = 0;
+  return active.map((split) => {
+    const end = start + ratios[split] / total;
+    const interval = { split, start, end };
+    start = end;
+    return interval;
+  });
+}
+
+/** A label with at least one unit per split should not miss one: the nearest unit from the fullest split moves. */
+function fillEmptySplits(units: Unit[], placed: Split[], intervals: Interval[]): void {
+  if (units.length < intervals.length) return;
+  for (const target of intervals) {
+    if (placed.includes(target.split)) continue;
+    const tally = new Map<Split, number>();
+    for (const s of placed) tally.set(s, (tally.get(s) ?? 0) + 1);
+    const fullest = [...tally.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    let best = -1;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    units.forEach((u, n) => {
+      if (placed[n] !== fullest) return;
+      const distance = Math.max(target.start - u.position, u.position - target.end, 0);
+      if (distance < bestDistance) {
+        best = n;
+        bestDistance = distance;
+      }
+    });
+    placed[best] = target.split;
+  }
+}
+
+function hashPosition(seed: number, key: string): number {
+  return Number.parseInt(sha256(`${seed}:${key}`).slice(0, 13), 16) / 16 ** 13;
+}
+
+function majority(values: string[]): string {
   const tally = new Map<string, number>();
   for (const v of values) tally.set(v, (tally.get(v) ?? 0) + 1);
   return [...tally.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];

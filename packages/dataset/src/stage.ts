@@ -8,7 +8,7 @@ import { writeOutputs } from './report/write.js';
 export const datasetStage = defineStage({
   name: 'dataset',
   description: 'Ingest photos, flag bad and duplicate images, split without leakage, write the EDA report',
-  version: '2',
+  version: '3',
   needs: [],
   configKeys: ['seed', 'data'],
   outputs: [

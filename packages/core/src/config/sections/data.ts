@@ -112,7 +112,10 @@ export const dataSchema = z
       .prefault({})
       .refine((s) => Math.abs(s.train + s.val + s.test - 1) < 1e-6, {
         message: 'train + val + test must add up to 1',
-      }),
+      })
+      .describe(
+        "Shares of usable photos per split. A photo's split follows from `seed` and its content hash, so photos added later (feedback) never move earlier ones.",
+      ),
   })
   .prefault({})
   .refine((d) => d.root !== undefined || d.sources !== undefined, {
