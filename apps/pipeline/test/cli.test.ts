@@ -3,6 +3,7 @@ import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { plainEnv } from './plain-env.js';
 
 // The real entry point (src/cli.ts with the real stage registry), run the way a user runs it.
 const cli = resolve(__dirname, '../src/cli.ts');
@@ -16,7 +17,7 @@ function pipeline(...args: string[]) {
     {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
+      env: plainEnv(),
     },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
