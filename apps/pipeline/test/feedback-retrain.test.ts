@@ -81,6 +81,7 @@ describe('feedback from the API joins the next dataset', () => {
     const run = await pipeline();
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/no feedback yet/);
+    expect(run.stdout).not.toMatch(/no images found/);
     const manifest = await manifestOf(run.runId!);
     expect(manifest).toHaveLength(48);
     firstSplits = new Map(manifest.map((r) => [r.path, r.split]));

@@ -102,12 +102,14 @@ export async function dataFingerprint(data: DataConfig, configDir: string): Prom
 export async function listCandidates(specs: SourceSpec[], notices: Notice[]): Promise<Candidate[]> {
   const all: Candidate[] = [];
   for (const spec of specs) {
+    const noticesBefore = notices.length;
     const found = spec.feedback
       ? await listFeedbackSource(spec, notices)
       : spec.manifest
         ? await listManifestSource(spec, notices)
         : await listFolderSource(spec, notices);
-    if (found.length === 0)
+    // A feedback store that already said why it is empty ("no feedback yet") needs no second note.
+    if (found.length === 0 && !(spec.feedback && notices.length > noticesBefore))
       notices.push({ where: spec.manifest ?? spec.root, message: 'no images found in this source' });
     all.push(...found);
   }
