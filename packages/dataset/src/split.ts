@@ -16,6 +16,8 @@ export type Ratios = Record<Split, number>;
 
 interface Unit {
   members: number[];
+  /** The majority label of its members: units are stratified by it. */
+  label: string;
   /** Where the unit falls in [0, 1): a hash of the seed and its smallest member key. */
   position: number;
 }
@@ -39,27 +41,25 @@ export function assignSplits(
 ): (Split | null)[] {
   const uf = new UnionFind(items.length);
   for (const p of links) uf.union(p.a, p.b);
-  const groups = new Map<number, number[]>();
-  items.forEach((item, i) => {
-    if (!item.eligible) return;
-    const root = uf.find(i);
-    groups.set(root, [...(groups.get(root) ?? []), i]);
-  });
+  const eligible = items.flatMap((item, i) => (item.eligible ? [i] : []));
   const result: (Split | null)[] = items.map(() => null);
-  const free = new Map<string, Unit[]>();
-  for (const members of groups.values()) {
+  const free: Unit[] = [];
+  for (const members of Map.groupBy(eligible, (i) => uf.find(i)).values()) {
     const fixed = members.map((i) => items[i]!.fixedSplit).filter((s): s is Split => s !== null);
     if (fixed.length > 0) {
       const follow = majority(fixed) as Split;
       for (const i of members) result[i] = items[i]!.fixedSplit ?? follow;
       continue;
     }
-    const label = majority(members.map((i) => items[i]!.label));
     const key = members.map((i) => items[i]!.key).sort()[0]!;
-    free.set(label, [...(free.get(label) ?? []), { members, position: hashPosition(seed, key) }]);
+    free.push({
+      members,
+      label: majority(members.map((i) => items[i]!.label)),
+      position: hashPosition(seed, key),
+    });
   }
   const intervals = splitIntervals(ratios);
-  for (const units of free.values()) {
+  for (const units of Map.groupBy(free, (u) => u.label).values()) {
     const placed = units.map(
       (u) => intervals.find((iv) => u.position < iv.end)?.split ?? intervals.at(-1)!.split,
     );
