@@ -7,6 +7,7 @@ export * from './config/suggest.js';
 export * from './errors.js';
 export * from './feedback.js';
 export * from './hash.js';
+export * from './helpers/index.js';
 export * from './logger.js';
 export * from './paths.js';
 export * from './progress.js';

@@ -4,11 +4,10 @@ import { fork } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { configSchema, createLogger } from '@plantid/core';
+import { configSchema, createLogger, createRandom } from '@plantid/core';
 import sharp from 'sharp';
 import { popcount32 } from '../src/image/hamming.js';
 import { HashIndex, prepareDataset } from '../src/index.js';
-import { seededRandom } from '../src/random.js';
 
 const DATA = resolve(import.meta.dirname, '../../../../shared/datasets/ph-medicinal-leaf40');
 const CONCURRENCY = Math.max(2, availableParallelism() * 2);
@@ -68,7 +67,7 @@ async function pipeline(): Promise<Result> {
 }
 
 function syntheticHashes(n: number) {
-  const rand = seededRandom(7);
+  const rand = createRandom(7, '');
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Progress, sha256 } from '@plantid/core';
+import { mapPool, type Progress, sha256 } from '@plantid/core';
 import { greyStats, laplacianVariance } from './image/blur.js';
 import { detailSignature } from './image/detail.js';
 import { readExif } from './image/exif.js';
@@ -166,48 +166,36 @@ export async function analyseAll(
 ): Promise<{ analyses: Analysis[]; resumed: number }> {
   const done = options.resumeFile ? await loadResume(options.resumeFile) : new Map<string, Analysis>();
   const out = options.resumeFile ? createWriteStream(options.resumeFile, { flags: 'a' }) : null;
-  const analyses: Analysis[] = new Array(candidates.length);
-  let next = 0;
   let resumed = 0;
-  const worker = async () => {
-    while (next < candidates.length) {
-      options.signal?.throwIfAborted();
-      const i = next++;
-      const file = candidates[i]!.file;
-      const key = await resumeKey(file).catch(() => null);
-      const previous = key ? done.get(key) : undefined;
-      if (previous) {
-        analyses[i] = previous;
-        resumed++;
-      } else {
-        const analysis = await analyseOne(file, options.keepLocation);
-        analyses[i] = analysis;
-        if (out && key) {
-          const line: ResumeLine = {
-            key,
-            ...analysis,
-            detail: analysis.detail
-              ? Buffer.from(
-                  analysis.detail.buffer,
-                  analysis.detail.byteOffset,
-                  analysis.detail.length,
-                ).toString('base64')
-              : null,
-          };
-          if (!out.write(`${JSON.stringify(line)}\n`))
-            await new Promise<void>((r) => out.once('drain', () => r()));
-        }
-      }
-      options.progress.tick(1);
+  const analyse = async (candidate: Candidate): Promise<Analysis> => {
+    options.signal?.throwIfAborted();
+    const key = await resumeKey(candidate.file).catch(() => null);
+    const previous = key ? done.get(key) : undefined;
+    if (previous) resumed++;
+    const analysis = previous ?? (await analyseOne(candidate.file, options.keepLocation));
+    if (!previous && out && key) {
+      const line: ResumeLine = {
+        key,
+        ...analysis,
+        detail: analysis.detail
+          ? Buffer.from(analysis.detail.buffer, analysis.detail.byteOffset, analysis.detail.length).toString(
+              'base64',
+            )
+          : null,
+      };
+      if (!out.write(`${JSON.stringify(line)}\n`))
+        await new Promise<void>((r) => out.once('drain', () => r()));
     }
+    options.progress.tick(1);
+    return analysis;
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    const analyses = await mapPool(candidates, analyse, { concurrency: options.concurrency });
+    return { analyses, resumed };
   } finally {
     if (out) await new Promise<void>((r) => out.end(r));
     options.progress.stop();
   }
-  return { analyses, resumed };
 }
 
 export function resumeFilePath(workDir: string): string {

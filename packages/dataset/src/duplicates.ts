@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { createRandom } from '@plantid/core';
 import { HashIndex } from './hashIndex.js';
 import { detailCorrelation } from './image/detail.js';
 import { UnionFind } from './unionFind.js';
@@ -122,11 +123,7 @@ function consecutiveShots(items: DedupItem[], index: HashIndex, indexed: number[
   const pairs: Pair[] = [];
   const adjacent: number[] = [];
   const random: number[] = [];
-  let state = 1;
-  const rand = () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 4294967296;
-  };
+  const rand = createRandom(0, 'consecutive-shots');
   for (const run of runs.values()) {
     run.sort((x, y) => x.n - y.n);
     for (let k = 0; k + 1 < run.length; k++) {

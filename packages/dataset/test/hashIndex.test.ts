@@ -1,10 +1,10 @@
+import { createRandom } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
 import { popcount32 } from '../src/image/hamming.js';
 import { HashIndex, hamming } from '../src/index.js';
-import { seededRandom } from '../src/random.js';
 
 function randomHashes(n: number, seed: number) {
-  const rand = seededRandom(seed);
+  const rand = createRandom(seed, '');
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {

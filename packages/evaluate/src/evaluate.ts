@@ -1,25 +1,26 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  fitTemperature,
+  renderSvg,
   type StageContext,
   type StageSummary,
+  svgToPng,
   UsageError,
   WorkError,
   writeFileAtomic,
   writeJsonAtomic,
 } from '@plantid/core';
 import { findTrainTestLeaks, readSignatures } from '@plantid/dataset';
-import { fitTemperature } from './calibration.js';
 import { checkGate, describeFailures } from './gate.js';
 import { openTrainedModel, predictAll } from './inference.js';
 import { itemsOf, readManifestRecords, readTrainOutput } from './inputs.js';
 import { logToTracker } from './log-tracker.js';
 import type { MetricsFile } from './metrics-file.js';
 import { comparePrevious, findPreviousEvaluation } from './previous.js';
-import { confusionSpec, perClassSpec, reliabilitySpec, renderSvg } from './report/charts.js';
+import { confusionSpec, perClassSpec, reliabilitySpec } from './report/charts.js';
 import { topLossGallery } from './report/gallery.js';
 import { renderReportHtml } from './report/html.js';
-import { svgToPng } from './report/images.js';
 import { computeSplitMetrics, ECE_BINS } from './split-metrics.js';
 
 /** Misclassified images shown in the report (highest loss first). */

@@ -1,10 +1,4 @@
-export {
-  applyTemperature,
-  type CalibrationResult,
-  expectedCalibrationError,
-  fitTemperature,
-  type ReliabilityBin,
-} from './calibration.js';
+export { type CalibrationResult, expectedCalibrationError, type ReliabilityBin } from './calibration.js';
 export { evaluateRun } from './evaluate.js';
 export { checkGate, describeFailures, type GateCheck, type GateConfig, type GateResult } from './gate.js';
 export { openTrainedModel, predictAll } from './inference.js';
@@ -22,6 +16,5 @@ export {
 } from './metrics.js';
 export type { MetricsFile } from './metrics-file.js';
 export { findPreviousEvaluation } from './previous.js';
-export { renderSvg } from './report/charts.js';
 export { computeSplitMetrics, type Label, type SplitMetrics } from './split-metrics.js';
 export { evaluateStage } from './stage.js';

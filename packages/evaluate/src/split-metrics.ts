@@ -1,4 +1,5 @@
-import { applyTemperature, expectedCalibrationError, type ReliabilityBin } from './calibration.js';
+import { applyTemperature } from '@plantid/core';
+import { expectedCalibrationError, type ReliabilityBin } from './calibration.js';
 import {
   type AveragedMetrics,
   type ClassMetrics,

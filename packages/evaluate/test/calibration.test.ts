@@ -1,5 +1,6 @@
+import { applyTemperature, fitTemperature } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
-import { applyTemperature, expectedCalibrationError, fitTemperature } from '../src/index.js';
+import { expectedCalibrationError } from '../src/index.js';
 
 /** Deterministic PRNG (mulberry32) so the constructed cases are the same every run. */
 function rng(seed: number) {

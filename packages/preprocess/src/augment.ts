@@ -1,8 +1,8 @@
-import type { PlantidConfig } from '@plantid/core';
+import { createRandom, type PlantidConfig } from '@plantid/core';
 import { asDecodeError, type DecodeOptions, orientedSrgb, type RgbImage, toRgb } from './decode.js';
 import { ImageDecodeError } from './errors.js';
 import { normalize } from './normalize.js';
-import { createRandom, uniform } from './random.js';
+import { uniform } from './random.js';
 import type { PreprocessSpec } from './spec.js';
 
 /** Training-time augmentation; every random choice comes from one seed. */

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { mapOrdered } from '@plantid/core';
 import { ImageDecodeError } from './errors.js';
 import { preprocessImage } from './preprocess-image.js';
 import type { PreprocessSpec } from './spec.js';
@@ -30,23 +31,6 @@ async function defaultRead(item: unknown): Promise<Uint8Array> {
   if (typeof item === 'string') return readFile(item);
   if (item instanceof Uint8Array) return item;
   throw new TypeError('preprocessBatches: give a `read` function for items that are not paths or bytes');
-}
-
-/** Maps with up to `concurrency` calls in flight, yielding results in input order. */
-async function* mapOrdered<T, R>(
-  items: Iterable<T> | AsyncIterable<T>,
-  fn: (item: T, index: number) => Promise<R>,
-  concurrency: number,
-): AsyncGenerator<R> {
-  const pending: Promise<R>[] = [];
-  let index = 0;
-  for await (const item of items) {
-    const p = fn(item, index++);
-    p.catch(() => {}); // rejections are re-raised in order below, not as unhandled ones
-    pending.push(p);
-    if (pending.length >= concurrency) yield await pending.shift()!;
-  }
-  while (pending.length) yield await pending.shift()!;
 }
 
 /**

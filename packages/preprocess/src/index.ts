@@ -16,7 +16,7 @@ export { AUGMENT_IMPLEMENTATION, pixelPipelineId } from './implementation.js';
 export { denormalize, normalize, normalizeInto } from './normalize.js';
 export { preprocessImage, preprocessToRgb } from './preprocess-image.js';
 export { type GridImage, renderAugmentGrid } from './preview.js';
-export { createRandom, viewSeed } from './random.js';
+export { viewSeed } from './random.js';
 export {
   ALPHA_BACKGROUND,
   LETTERBOX_BACKGROUND,

@@ -1,3 +1,5 @@
+import { applyTemperature } from '@plantid/core';
+
 export interface Label {
   index: number;
   id: string;
@@ -12,28 +14,10 @@ export interface Prediction {
   confidence: number;
 }
 
-const TINY = 1e-12;
-
-/**
- * Temperature scaling of softmax outputs: softmax(log(p) / T) equals softmax(logits / T),
- * because log p differs from the logits only by a constant. T = 1 (or none) is a no-op.
- */
+/** One image's softmax output with the bundle's temperature (core's scaling, as evaluate fitted it); T = 1 or none is a no-op. */
 export function calibrate(probabilities: Float32Array, temperature: number | null): Float32Array {
   if (temperature === null || temperature === 1) return probabilities;
-  const scaled = new Float64Array(probabilities.length);
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < probabilities.length; i++) {
-    scaled[i] = Math.log(Math.max(probabilities[i]!, TINY)) / temperature;
-    if (scaled[i]! > max) max = scaled[i]!;
-  }
-  let sum = 0;
-  for (let i = 0; i < scaled.length; i++) {
-    scaled[i] = Math.exp(scaled[i]! - max);
-    sum += scaled[i]!;
-  }
-  const out = new Float32Array(probabilities.length);
-  for (let i = 0; i < scaled.length; i++) out[i] = scaled[i]! / sum;
-  return out;
+  return applyTemperature(probabilities, probabilities.length, temperature);
 }
 
 /** The k most confident labels, best first (ties keep label order). */

@@ -1,7 +1,12 @@
+import { retry } from '@plantid/core';
+
 /**
  * A small client for MLflow's REST API (2.x and 3.x: `/api/2.0/mlflow/...` and the artefact
  * proxy `/api/2.0/mlflow-artifacts/artifacts/...`) over fetch, with retries and exponential
- * backoff on network errors, timeouts, 429 and 5xx. Other 4xx answers are not retried.
+ * backoff on network errors, timeouts, 429 and 5xx. Other 4xx answers are not retried, and
+ * neither is a request that creates something (`runs/create`, `model-versions/create`) once the
+ * server may have received it: a timed-out create may have succeeded, and a duplicate run or
+ * model version is worse than an error (sync finds the run by its plantid.runId tag later).
  */
 export interface MlflowClientOptions {
   uri: string;
@@ -20,6 +25,8 @@ export class MlflowError extends Error {
     readonly status: number,
     /** MLflow's error_code (e.g. RESOURCE_ALREADY_EXISTS), or NETWORK. */
     readonly code: string,
+    /** True when the server certainly did not act on the request (refused connection, 429). */
+    readonly notReceived = false,
   ) {
     super(message);
     this.name = 'MlflowError';
@@ -64,7 +71,11 @@ export interface MlflowModelVersion {
   aliases?: string[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** POSTs that create a new object on every call; the other endpoints we use are safe to repeat. */
+const NOT_IDEMPOTENT = new Set(['/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/model-versions/create']);
+
+/** Network errors raised before the request reached the server (nothing can have happened there). */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export class MlflowClient {
   readonly base: string;
@@ -103,32 +114,40 @@ export class MlflowClient {
         ? {}
         : { body: isBytes ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body) }),
     };
-    let lastError: MlflowError | undefined;
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (attempt > 0)
-        await sleep(Math.min(8000, this.backoffMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
+    const idempotent = !(method === 'POST' && NOT_IDEMPOTENT.has(url.pathname));
+    const attempt = async (): Promise<unknown> => {
       let response: Response;
       try {
         response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
       } catch (error) {
-        const reason =
-          (error as Error).name === 'TimeoutError'
-            ? `no answer in ${this.timeoutMs} ms`
-            : describeNetworkError(error);
-        lastError = new MlflowError(`${method} ${url.pathname}: ${reason}`, 0, 'NETWORK');
-        continue;
+        const timedOut = (error as Error).name === 'TimeoutError';
+        const code = networkErrorCode(error);
+        throw new MlflowError(
+          `${method} ${url.pathname}: ${timedOut ? `no answer in ${this.timeoutMs} ms` : describeNetworkError(error)}`,
+          0,
+          'NETWORK',
+          !timedOut && code !== undefined && NOT_SENT.has(code),
+        );
       }
       const text = await response.text();
       if (response.ok) return text ? JSON.parse(text) : {};
       const parsed = safeJson(text) as { error_code?: string; message?: string } | undefined;
-      lastError = new MlflowError(
+      throw new MlflowError(
         `${method} ${url.pathname}: HTTP ${response.status} ${parsed?.error_code ?? ''} ${parsed?.message ?? text.slice(0, 200)}`.trim(),
         response.status,
         parsed?.error_code ?? `HTTP_${response.status}`,
+        // 429: the server turned the request away before acting on it.
+        response.status === 429,
       );
-      if (!lastError.transient) throw lastError;
-    }
-    throw lastError ?? new MlflowError(`${method} ${url.pathname}: failed`, 0, 'NETWORK');
+    };
+    return retry(attempt, {
+      attempts: this.retries + 1,
+      delayMs: this.backoffMs,
+      maxDelayMs: 8000,
+      jitter: 0.25,
+      retryable: (error) =>
+        error instanceof MlflowError && error.transient && (idempotent || error.notReceived),
+    });
   }
 
   private api<T>(method: 'GET' | 'POST', endpoint: string, body?: Record<string, unknown>): Promise<T> {
@@ -356,6 +375,10 @@ function authHeadersFromEnv(): Record<string, string> {
   if (user && password)
     return { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
   return {};
+}
+
+function networkErrorCode(error: unknown): string | undefined {
+  return (error as { cause?: { code?: string } }).cause?.code;
 }
 
 function describeNetworkError(error: unknown): string {

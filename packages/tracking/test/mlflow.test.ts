@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@plantid/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTracker, LocalStore, syncStore } from '../src/index.js';
+import { createTracker, LocalStore, MlflowClient, syncStore } from '../src/index.js';
 import { MlflowServer } from './mlflow-server.js';
 
 // One real MLflow server for this file (start-up costs ~40 s here); the outage test stops and restarts it.
@@ -224,4 +225,65 @@ describe('MLflow tracking against a real server', () => {
       '"test/top1"',
     );
   });
+
+  it('retries a read that timed out, but never repeats a runs/create that may have reached the server', async () => {
+    // A loopback proxy in front of the real server that answers the first call of each endpoint
+    // late (after forwarding it, so MLflow acts on it), as a slow network would.
+    const proxy = await slowProxy(server.uri, ['experiments/get-by-name', 'runs/create'], 1500);
+    try {
+      const client = new MlflowClient({ uri: proxy.uri, retries: 3, timeoutMs: 500, backoffMs: 10 });
+      const experimentId = await client.ensureExperiment('plantid-timeouts');
+      expect(proxy.calls('experiments/get-by-name')).toBe(2);
+
+      const error = await client
+        .createRun({ experimentId, runName: 'slow-create', startTime: Date.now(), tags: [] })
+        .catch((e: unknown) => e);
+      expect(String(error)).toMatch(/runs\/create: no answer in 500 ms/);
+      expect(proxy.calls('runs/create')).toBe(1);
+      await proxy.idle();
+      const runs = await api<{ runs?: Run[] }>('runs/search', {
+        experiment_ids: [experimentId],
+        filter: "attributes.run_name = 'slow-create'",
+      });
+      expect(runs.runs).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
+
+/** Forwards every request to `target`; the first request to each of `slow` is answered `delayMs` late. */
+async function slowProxy(target: string, slow: string[], delayMs: number) {
+  const counts = new Map<string, number>();
+  const pending = new Set<Promise<void>>();
+  const server: Server = createServer((req, res) => {
+    const done = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const endpoint = slow.find((s) => req.url?.includes(`/mlflow/${s}`));
+      if (endpoint) counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+      const upstream = await fetch(`${target}${req.url}`, {
+        method: req.method ?? 'GET',
+        headers: { 'Content-Type': req.headers['content-type'] ?? 'application/json' },
+        ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+      });
+      const body = Buffer.from(await upstream.arrayBuffer());
+      if (endpoint && counts.get(endpoint) === 1) await new Promise((r) => setTimeout(r, delayMs));
+      if (!res.destroyed) res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(body);
+    })().catch(() => {
+      res.destroy();
+    });
+    pending.add(done);
+    void done.finally(() => pending.delete(done));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    uri: `http://127.0.0.1:${port}`,
+    calls: (endpoint: string) => counts.get(endpoint) ?? 0,
+    idle: async () => {
+      while (pending.size) await Promise.all(pending);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Logger, ProgressFactory, Tracker } from '@plantid/core';
-import { formatDuration } from '@plantid/core';
-import { createRandom } from '@plantid/preprocess';
+import { createRandom, formatDuration } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { smoothedCrossEntropy } from './head.js';

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
+  isImageFile,
   type LoadedConfig,
   loadConfig,
   resolvePath,
@@ -21,18 +22,6 @@ interface PreviewFlags {
   set?: string[];
 }
 
-const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-  '.heic',
-]);
-
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
@@ -52,7 +41,6 @@ async function sampleImages(loaded: LoadedConfig, paths: string[], count: number
   const entries = await readdir(root, { withFileTypes: true }).catch(() => {
     throw new UsageError(`data root not found: ${root}`, { where: 'data.root' });
   });
-  const isImage = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
   const folders = entries
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
@@ -60,13 +48,13 @@ async function sampleImages(loaded: LoadedConfig, paths: string[], count: number
   const picked: string[] = [];
   for (const folder of folders) {
     if (picked.length >= count) break;
-    const first = (await readdir(join(root, folder))).filter(isImage).sort()[0];
+    const first = (await readdir(join(root, folder))).filter(isImageFile).sort()[0];
     if (first) picked.push(join(root, folder, first));
   }
   if (picked.length === 0)
     picked.push(
       ...entries
-        .filter((e) => e.isFile() && isImage(e.name))
+        .filter((e) => e.isFile() && isImageFile(e.name))
         .map((e) => join(root, e.name))
         .sort()
         .slice(0, count),

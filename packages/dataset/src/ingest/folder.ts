@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { IMAGE_EXTENSIONS, isImageFile } from '@plantid/core';
 import type { Candidate, Notice, SourceSpec } from './types.js';
-import { IMAGE_EXTENSIONS } from './types.js';
 
 interface WalkState {
   notices: Notice[];
@@ -104,7 +104,7 @@ async function walk(
     if (kind === 'dir') await walk(full, label, source, out, state);
     if (kind !== 'file') continue;
     const rel = relative(source.root, full).split(sep).join('/');
-    if (!IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+    if (!isImageFile(entry.name)) {
       state.skippedOther.push(rel);
       continue;
     }

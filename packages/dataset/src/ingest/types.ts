@@ -31,21 +31,3 @@ export interface SourceSpec {
   /** `root` is a serving feedback store. */
   feedback: boolean;
 }
-
-/** Extensions sharp decodes; other files in class folders are listed once and skipped. */
-export const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.jfif',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-  '.heic',
-  '.heif',
-  '.jxl',
-  '.jp2',
-]);

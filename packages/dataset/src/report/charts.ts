@@ -1,19 +1,4 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-
-/** Renders a vega-lite spec to a standalone SVG string on the server (no browser, no canvas). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const { spec: vgSpec } = compile({
-    ...spec,
-    config: { font: 'Helvetica, Arial, sans-serif', background: 'white', ...(spec.config ?? {}) },
-  } as TopLevelSpec);
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
+import type { TopLevelSpec } from 'vega-lite';
 
 export interface ClassCountRow {
   label: string;

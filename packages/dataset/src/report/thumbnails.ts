@@ -1,3 +1,4 @@
+import { mapPool } from '@plantid/core';
 import sharp from 'sharp';
 
 /** A small oriented WebP thumbnail as a data URI, or null when the file cannot be decoded. */
@@ -21,15 +22,6 @@ export async function thumbnailsFor(
   concurrency: number,
 ): Promise<Map<string, string | null>> {
   const unique = [...new Set(files)];
-  const out = new Map<string, string | null>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, concurrency) }, async () => {
-      while (next < unique.length) {
-        const file = unique[next++]!;
-        out.set(file, await thumbnailDataUri(file));
-      }
-    }),
-  );
-  return out;
+  const uris = await mapPool(unique, (file) => thumbnailDataUri(file), { concurrency });
+  return new Map(unique.map((file, i) => [file, uris[i]!]));
 }

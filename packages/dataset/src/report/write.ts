@@ -1,16 +1,8 @@
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '@plantid/core';
-import sharp from 'sharp';
+import { createRandom, renderSvg, shuffle, svgToPng, writeFileAtomic, writeJsonAtomic } from '@plantid/core';
 import type { PreparedDataset } from '../build.js';
 import { SIGNATURES_FILE } from '../leakage.js';
-import { seededRandom, shuffle } from '../random.js';
-import {
-  classDistributionSpec,
-  histogramSpec,
-  meanColourSpec,
-  renderSvg,
-  sizeScatterSpec,
-} from './charts.js';
+import { classDistributionSpec, histogramSpec, meanColourSpec, sizeScatterSpec } from './charts.js';
 import { type ReportView, renderHtml } from './html.js';
 import { thumbnailsFor } from './thumbnails.js';
 
@@ -126,7 +118,7 @@ export async function writeOutputs(
       .map((s) => ({ label, split: s, count: recs.filter((r) => r.split === s).length }))
       .concat([{ label, split: 'excluded' as never, count: recs.filter((r) => r.split === null).length }]);
   });
-  const random = seededRandom(options.seed, 'report');
+  const random = createRandom(options.seed, 'report');
   const scatter = shuffle(
     decoded.map(({ r }) => ({ width: r.width!, height: r.height!, label: r.label })),
     random,
@@ -168,17 +160,14 @@ export async function writeOutputs(
     },
     { id: 'mean-colour', title: 'Mean colour per class', svg: await renderSvg(meanColourSpec(colourRows)) },
   ];
-  await writeFileAtomic(
-    join(outDir, 'class_distribution.png'),
-    await sharp(Buffer.from(distributionSvg), { density: 144 }).png().toBuffer(),
-  );
+  await writeFileAtomic(join(outDir, 'class_distribution.png'), await svgToPng(distributionSvg));
 
   // Thumbnails: a sample per class, the duplicate groups shown, the flagged images shown.
   const perClass = p.classes.map((c) => ({
     label: c.label,
     files: shuffle(
       p.records.filter((r) => r.label === c.label && r.split !== null).map((r) => r.file),
-      seededRandom(options.seed, c.label),
+      createRandom(options.seed, c.label),
     ).slice(0, options.thumbnailsPerClass),
   }));
   const shownGroups = [...groups]

@@ -1,16 +1,5 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ReliabilityBin } from '../calibration.js';
-
-/** Renders a vega-lite spec to SVG on the server (vega's headless View; no canvas, no browser). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 const font = { font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif' };
 

@@ -9,8 +9,3 @@ export async function thumbnailDataUri(path: string, size = 128): Promise<string
     .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
-
-/** Rasterises an SVG chart (sharp/librsvg) to PNG, e.g. the confusion matrix for READMEs. */
-export async function svgToPng(svg: string, density = 144): Promise<Buffer> {
-  return sharp(Buffer.from(svg), { density }).flatten({ background: '#ffffff' }).png().toBuffer();
-}

@@ -1,6 +1,14 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, sha256, UsageError, WorkError, writeDirAtomic, writeFileAtomic } from '@plantid/core';
+import {
+  type Logger,
+  retry,
+  sha256,
+  UsageError,
+  WorkError,
+  writeDirAtomic,
+  writeFileAtomic,
+} from '@plantid/core';
 
 export interface DownloadOptions {
   /** Where downloaded backbones live (`<cacheDir>/backbones/<hash of url>/`). */
@@ -13,8 +21,6 @@ export interface DownloadOptions {
   backoffMs?: number;
   fetch?: typeof fetch;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Status codes worth retrying; other 4xx mean the URL is wrong and retrying won't help. */
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
@@ -30,34 +36,38 @@ export async function fetchBytes(
   options: Omit<DownloadOptions, 'cacheDir' | 'sha256'> = {},
 ): Promise<Uint8Array> {
   const attempts = options.attempts ?? 4;
-  const backoff = options.backoffMs ?? 500;
   const doFetch = options.fetch ?? fetch;
-  let last = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      const response = await doFetch(url, { signal: AbortSignal.timeout(60_000) });
-      if (response.ok) return new Uint8Array(await response.arrayBuffer());
-      last = `HTTP ${response.status}`;
-      if (!retryable(response.status)) {
-        throw new UsageError(`cannot download backbone: ${last}`, {
-          where: url,
-          hint: 'check model.weights points at a tfjs model.json',
-        });
-      }
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      last = describe(error);
-    }
-    if (attempt < attempts) {
-      const delay = backoff * 2 ** (attempt - 1);
-      options.log?.warn(`download failed (${last}); retrying in ${delay} ms`, { url, attempt });
-      await sleep(delay);
-    }
+  try {
+    return await retry(
+      async () => {
+        const response = await doFetch(url, { signal: AbortSignal.timeout(60_000) });
+        if (response.ok) return new Uint8Array(await response.arrayBuffer());
+        if (!retryable(response.status)) {
+          throw new UsageError(`cannot download backbone: HTTP ${response.status}`, {
+            where: url,
+            hint: 'check model.weights points at a tfjs model.json',
+          });
+        }
+        throw new Error(`HTTP ${response.status}`);
+      },
+      {
+        attempts,
+        delayMs: options.backoffMs ?? 500,
+        retryable: (error) => !(error instanceof UsageError),
+        onRetry: (error, attempt, delay) =>
+          options.log?.warn(`download failed (${describe(error)}); retrying in ${delay} ms`, {
+            url,
+            attempt,
+          }),
+      },
+    );
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new WorkError(`cannot download backbone after ${attempts} attempts (${describe(error)})`, {
+      where: url,
+      hint: 'offline? download model.json and its weight files yourself and set model.weights to the local model.json',
+    });
   }
-  throw new WorkError(`cannot download backbone after ${attempts} attempts (${last})`, {
-    where: url,
-    hint: 'offline? download model.json and its weight files yourself and set model.weights to the local model.json',
-  });
 }
 
 interface ModelJsonShape {

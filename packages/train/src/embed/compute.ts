@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Logger, ProgressFactory } from '@plantid/core';
+import { type Logger, mapOrdered, type ProgressFactory } from '@plantid/core';
 import type { Engine } from '@plantid/engine';
 import {
   type AugmentSpec,
@@ -138,22 +138,9 @@ export async function embedViews(items: ImageItem[], options: EmbedOptions): Pro
     }
   };
 
-  const concurrency = Math.max(1, options.concurrency ?? 4);
-  const pending: ReturnType<typeof preprocessJob>[] = [];
-  let next = 0;
-  const fill = () => {
-    while (pending.length < concurrency && next < jobs.length) {
-      const p = preprocessJob(jobs[next++]!);
-      p.catch(() => {});
-      pending.push(p);
-    }
-  };
   try {
-    fill();
-    while (pending.length) {
+    for await (const done of mapOrdered(jobs, preprocessJob, options.concurrency ?? 4)) {
       options.signal?.throwIfAborted();
-      const done = await pending.shift()!;
-      fill();
       if ('error' in done) {
         report.failed.push({ id: done.job.item.id, path: done.job.item.path, error: done.error.message });
         options.log?.warn(`skipping undecodable image: ${done.error.message}`, { path: done.job.item.path });

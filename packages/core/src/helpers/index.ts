@@ -1,0 +1,6 @@
+export * from './charts.js';
+export * from './images.js';
+export * from './pool.js';
+export * from './random.js';
+export * from './retry.js';
+export * from './temperature.js';
