@@ -1,5 +1,4 @@
 export * from './atomic.js';
-export * from './backend.js';
 export * from './config/load.js';
 export * from './config/reference.js';
 export * from './config/schema.js';

@@ -48,7 +48,8 @@ const counts = async () => ({
 
 describe('runPipeline', () => {
   it('runs every stage into runs/<id>/<stage>/ with _stage.json, run.json and the resolved config', async () => {
-    const { record } = await run();
+    const tfjs = { forward: 'wasm', gradients: 'cpu', reason: 'given by the app' };
+    const { record } = await run([], { environment: { tfjs } });
     expect(record.status).toBe('done');
     expect(record.exitCode).toBe(0);
     const runDir = join(dir, 'runs', record.runId);
@@ -64,7 +65,7 @@ describe('runPipeline', () => {
     const saved = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
     expect(saved).toMatchObject({ runId: record.runId, status: 'done', configHash: record.configHash });
     expect(saved.environment.cpus).toBeGreaterThan(0);
-    expect(saved.environment.tfjs.gradients).toBeTruthy();
+    expect(saved.environment.tfjs).toEqual(tfjs);
     expect(await readFile(join(runDir, 'config.yaml'), 'utf8')).toContain('lr: 0.001');
     expect(formatRunSummary(record)).toMatch(/ingest +ran .*items=3/);
   });

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 export type EngineKind = 'onnx' | 'tfjs';
 
-/** tfjs backends the tfjs engine can be pinned to (default: core's selectTfjsBackend('forward')). */
+/** tfjs backends the tfjs engine can be pinned to (default: selectTfjsBackend('forward')). */
 export type TfjsBackend = 'wasm' | 'cpu' | 'node' | 'node-gpu';
 
 export interface EngineOptions {

@@ -1,3 +1,13 @@
+export {
+  type BackendChoice,
+  backendOverrides,
+  planTfjsBackend,
+  selectTfjsBackend,
+  type Tfjs,
+  type TfjsBackendName,
+  type TfjsPurpose,
+  tfjsEnvironment,
+} from './backend.js';
 export { createEngine } from './create-engine.js';
 export type { Engine, EngineKind, EngineOptions, TfjsBackend } from './engine.js';
 export { fileLoadHandler, fileSaveHandler, loadLayersModel, saveLayersModel } from './io/layers-model-io.js';

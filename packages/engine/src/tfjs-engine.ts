@@ -1,5 +1,6 @@
-import { selectTfjsBackend, UsageError } from '@plantid/core';
+import { UsageError } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
+import { selectTfjsBackend } from './backend.js';
 import { predictInSlices } from './check-batch.js';
 import type { Engine, EngineOptions, TfjsBackend } from './engine.js';
 import { loadLayersModel } from './io/layers-model-io.js';

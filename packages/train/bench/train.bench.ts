@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, selectTfjsBackend } from '@plantid/core';
-import { loadLayersModel } from '@plantid/engine';
+import { createLogger } from '@plantid/core';
+import { loadLayersModel, selectTfjsBackend } from '@plantid/engine';
 import {
   augmentFromConfig,
   augmentImage,

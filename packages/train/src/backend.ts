@@ -1,4 +1,5 @@
-import { type Logger, planTfjsBackend, selectTfjsBackend } from '@plantid/core';
+import type { Logger } from '@plantid/core';
+import { planTfjsBackend, selectTfjsBackend } from '@plantid/engine';
 
 /** True when tfjs-node or tfjs-node-gpu would be used for gradients. */
 export function nativeBackendAvailable(): boolean {

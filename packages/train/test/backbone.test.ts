@@ -1,8 +1,8 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { selectTfjsBackend, UsageError } from '@plantid/core';
-import { loadLayersModel, saveLayersModel } from '@plantid/engine';
+import { UsageError } from '@plantid/core';
+import { loadLayersModel, saveLayersModel, selectTfjsBackend } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

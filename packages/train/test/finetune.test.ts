@@ -1,8 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, selectTfjsBackend } from '@plantid/core';
-import { loadLayersModel } from '@plantid/engine';
+import { createLogger } from '@plantid/core';
+import { loadLayersModel, selectTfjsBackend } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildFeatureExtractor, finetuneModel, Head, splitForFinetune, trainPhase } from '../src/index.js';

@@ -1,4 +1,5 @@
 import { formatRunSummary, type LogFormat, loadConfig, resolvePath, runPipeline } from '@plantid/core';
+import { tfjsEnvironment } from '@plantid/engine';
 import { Option } from 'commander';
 import { trackerOpener } from '../tracker.js';
 import { cliLogger, cliProgress, collect, parseList } from './io.js';
@@ -48,6 +49,7 @@ export const runCommand: CommandModule = {
           openTracker: trackerOpener(loaded.config, { configDir: loaded.configDir, log }),
           signal: ctx.signal,
           argv: process.argv.slice(2),
+          environment: { tfjs: tfjsEnvironment() },
         });
         if (flags.log === 'json') ctx.stdout(`${JSON.stringify(record)}\n`);
         else if (dryRun) {

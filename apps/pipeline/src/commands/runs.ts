@@ -11,6 +11,7 @@ import {
   resolvePath,
   UsageError,
 } from '@plantid/core';
+import type { tfjsEnvironment } from '@plantid/engine';
 import type { Command } from 'commander';
 import type { CommandModule } from './types.js';
 
@@ -90,6 +91,7 @@ export const runsCommand: CommandModule = {
           return;
         }
         const env = record.environment;
+        const tfjs = env.tfjs as ReturnType<typeof tfjsEnvironment> | undefined;
         const lines = [
           formatRunSummary(record),
           '',
@@ -98,8 +100,9 @@ export const runsCommand: CommandModule = {
           `git          ${record.git ? `${record.git.commit.slice(0, 12)}${record.git.dirty ? ' (uncommitted changes)' : ''}` : 'not a git checkout'}`,
           `started      ${record.started}`,
           `environment  node ${env.node}, ${env.platform}/${env.arch}, ${env.cpus} cpus (${env.cpuModel}), ${env.memoryGiB} GiB`,
-          `tfjs         forward: ${env.tfjs.forward}, gradients: ${env.tfjs.gradients} (${env.tfjs.reason})`,
         ];
+        if (tfjs)
+          lines.push(`tfjs         forward: ${tfjs.forward}, gradients: ${tfjs.gradients} (${tfjs.reason})`);
         if (record.argv) lines.push(`command      pipeline ${record.argv.join(' ')}`);
         ctx.stdout(`${lines.join('\n')}\n`);
       });

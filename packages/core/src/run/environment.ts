@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
-import { planTfjsBackend } from '../backend.js';
 
 const run = promisify(execFile);
 
@@ -17,8 +16,8 @@ export interface RunEnvironment {
   cpus: number;
   cpuModel: string;
   memoryGiB: number;
-  /** What selectTfjsBackend would pick (decided without loading tfjs). */
-  tfjs: { forward: string; gradients: string; reason: string };
+  /** What the app adds (apps/pipeline: the tfjs backends engine would pick, decided without loading tfjs). */
+  [extra: string]: unknown;
 }
 
 /** The commit of the repo holding `dir` and whether tracked files changed; undefined outside git. */
@@ -34,23 +33,15 @@ export async function gitInfo(dir: string): Promise<GitInfo | undefined> {
   }
 }
 
-export function runEnvironment(): RunEnvironment {
+export function runEnvironment(extra: Record<string, unknown> = {}): RunEnvironment {
   const cpuList = cpus();
-  let tfjs: RunEnvironment['tfjs'];
-  try {
-    const forward = planTfjsBackend('forward');
-    const gradients = planTfjsBackend('gradients');
-    tfjs = { forward: forward.backend, gradients: gradients.backend, reason: forward.reason };
-  } catch (error) {
-    tfjs = { forward: 'unavailable', gradients: 'unavailable', reason: (error as Error).message };
-  }
   return {
+    ...extra,
     node: process.version,
     platform: process.platform,
     arch: process.arch,
     cpus: cpuList.length,
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    tfjs,
   };
 }

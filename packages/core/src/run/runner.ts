@@ -81,6 +81,8 @@ export interface RunPipelineOptions {
   /** Default: `config.runsDir` resolved against the config's folder. */
   runsDir?: string;
   argv?: string[];
+  /** Facts about the machine the app knows and core does not (apps/pipeline: the tfjs backends), recorded in run.json. */
+  environment?: Record<string, unknown>;
 }
 
 const secretKey = /token|password|secret/i;
@@ -202,7 +204,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
     configPath: loaded.configPath,
     configHash: loaded.hash,
     git: (await gitInfo(loaded.configDir)) ?? null,
-    environment: runEnvironment(),
+    environment: runEnvironment(options.environment),
     pid: process.pid,
     host: hostname(),
     started: new Date(started).toISOString(),

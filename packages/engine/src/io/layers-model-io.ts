@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 
 // Loading a model is often the first tfjs call (config validation, before a backend is chosen);
 // without this the cpu backend prints its "install tfjs-node" banner into our one-line errors.
-// core's selectTfjsBackend logs the backend choice and why instead.
+// selectTfjsBackend logs the backend choice and why instead.
 tf.env().set('PROD', true);
 
 interface WeightsGroup {

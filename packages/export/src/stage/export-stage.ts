@@ -7,12 +7,11 @@ import {
   resolvePath,
   type StageContext,
   type StageSummary,
-  selectTfjsBackend,
   sha256File,
   UsageError,
   WorkError,
 } from '@plantid/core';
-import { loadLayersModel } from '@plantid/engine';
+import { loadLayersModel, selectTfjsBackend } from '@plantid/engine';
 import type { BundleManifest } from '../bundle/manifest.js';
 import { PRODUCER } from '../bundle/producer.js';
 import { readBundle } from '../bundle/read.js';

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { UsageError } from './errors.js';
-import type { Logger } from './logger.js';
+import { type Logger, UsageError } from '@plantid/core';
 
 export type TfjsPurpose = 'forward' | 'gradients';
 export type TfjsBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -120,4 +119,22 @@ export async function selectTfjsBackend(
     purpose,
   });
   return tf;
+}
+
+/** What the run record says about tfjs: the backends `selectTfjsBackend` would pick and why. */
+export function tfjsEnvironment(env: NodeJS.ProcessEnv = process.env): {
+  forward: string;
+  gradients: string;
+  reason: string;
+} {
+  try {
+    const forward = planTfjsBackend('forward', env);
+    return {
+      forward: forward.backend,
+      gradients: planTfjsBackend('gradients', env).backend,
+      reason: forward.reason,
+    };
+  } catch (error) {
+    return { forward: 'unavailable', gradients: 'unavailable', reason: (error as Error).message };
+  }
 }
