@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeModel, onnx } from '@plantid/engine';
-import { publishBundle, writeBundle } from '@plantid/export';
+import { publishBundle, writeBundle } from '@plantid/bundle';
+import { encodeModel, onnx } from '@plantid/onnx-convert';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runInProcess } from './in-process.js';
 

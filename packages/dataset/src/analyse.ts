@@ -1,11 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapPool, type Progress, sha256 } from '@plantid/core';
+import { formatHash64, mapPool, type Progress, sha256 } from '@plantid/core';
 import { greyStats, laplacianVariance } from './image/blur.js';
 import { detailSignature } from './image/detail.js';
 import { readExif } from './image/exif.js';
-import { formatHash64 } from './image/hamming.js';
 import { phashFromGrey } from './image/phash.js';
 import { decodeThumbnail, meanColour, toGrey } from './image/thumbnail.js';
 import type { Candidate } from './ingest/types.js';

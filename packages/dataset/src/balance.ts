@@ -1,5 +1,4 @@
-import type { Split } from './records.js';
-import { SPLITS } from './records.js';
+import { SPLITS, type Split } from '@plantid/core';
 
 export interface ClassBalance {
   label: string;

@@ -1,14 +1,22 @@
 import { availableParallelism } from 'node:os';
-import type { Logger, PlantidConfig, ProgressFactory } from '@plantid/core';
-import { WorkError } from '@plantid/core';
+import {
+  type Label,
+  type Logger,
+  type ManifestRecord,
+  type PlantidConfig,
+  type ProgressFactory,
+  packSignatures,
+  type SourceSpec,
+  type Split,
+  sourceSpecs,
+  WorkError,
+} from '@plantid/core';
 import { type Analysis, analyseAll } from './analyse.js';
 import { balancedClassWeights, type ClassBalance, emptySplitCounts, imbalanceRatio } from './balance.js';
 import { type DuplicateFindings, findDuplicates } from './duplicates.js';
-import { listCandidates, sourceSpecs } from './ingest/sources.js';
-import type { Candidate, Notice, SourceSpec } from './ingest/types.js';
-import { packSignatures } from './leakage.js';
+import { listCandidates } from './ingest/sources.js';
+import type { Candidate, Notice } from './ingest/types.js';
 import { type BlurThreshold, blurThreshold, qualityFlags, reasonText } from './quality.js';
-import type { LabelEntry, ManifestRecord, Split } from './records.js';
 import { slugIds } from './slug.js';
 import { assignSplits, crossSplitPairs } from './split.js';
 
@@ -43,9 +51,10 @@ export interface PreparedDataset {
   analyses: Analysis[];
   /** Fine-detail signatures in record order, written as signatures.bin for the leakage re-check. */
   signatures: Uint8Array;
-  records: ManifestRecord[];
+  /** Every record carries its absolute file (the manifest contract makes it optional for readers only). */
+  records: (ManifestRecord & { file: string })[];
   reasons: string[][];
-  labels: LabelEntry[];
+  labels: Label[];
   classes: ClassBalance[];
   classWeights: Record<string, number>;
   imbalanceRatio: number | null;
@@ -162,7 +171,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
 
   // Labels, records, balance.
   const ids = slugIds(candidates.map((c) => c.label));
-  const records: ManifestRecord[] = candidates.map((c, i) => {
+  const records: (ManifestRecord & { file: string })[] = candidates.map((c, i) => {
     const a = analyses[i]!;
     return {
       id: a.id,
@@ -221,7 +230,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
     });
   }
   const classes = allClasses.filter((c) => c.usable > 0);
-  const labels: LabelEntry[] = classes.map((c, index) => ({ index, id: c.labelId, name: c.label }));
+  const labels: Label[] = classes.map((c, index) => ({ index, id: c.labelId, name: c.label }));
   for (const c of classes.filter((c) => c.usable < data.minPerClass)) {
     notices.push({
       where: c.label,

@@ -1,7 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { createRandom } from '@plantid/core';
-import { HashIndex } from './hashIndex.js';
-import { detailCorrelation } from './image/detail.js';
+import { createRandom, type HashIndex, indexHexHashes, visitNearDuplicates } from '@plantid/core';
 import { UnionFind } from './unionFind.js';
 
 export interface DedupItem {
@@ -65,22 +63,20 @@ export function findDuplicates(items: DedupItem[], options: DedupOptions): Dupli
 
   // Index only one copy of each exact-duplicate set.
   const indexed = items.map((_, i) => i).filter((i) => items[i]!.phash !== null && exactOf[i] === -1);
-  const hi = new Uint32Array(indexed.length);
-  const lo = new Uint32Array(indexed.length);
-  indexed.forEach((i, k) => {
-    const h = items[i]!.phash!;
-    hi[k] = Number.parseInt(h.slice(0, 8), 16) >>> 0;
-    lo[k] = Number.parseInt(h.slice(8), 16) >>> 0;
-  });
-  const index = new HashIndex(hi, lo, options.hamming);
+  const index = indexHexHashes(
+    indexed.map((i) => items[i]!.phash!),
+    options.hamming,
+  );
   let rejected = 0;
-  index.pairs((ka, kb, distance) => {
-    const a = indexed[ka]!;
-    const b = indexed[kb]!;
-    const detail = detailCorrelation(items[a]!.detail!, items[b]!.detail!);
-    if (detail >= options.minDetail) pairs.push({ a, b, distance, detail, kind: 'near' });
-    else rejected++;
-  });
+  visitNearDuplicates(
+    index,
+    (k) => items[indexed[k]!]!.detail!,
+    options,
+    (ka, kb, distance, detail, confirmed) => {
+      if (confirmed) pairs.push({ a: indexed[ka]!, b: indexed[kb]!, distance, detail, kind: 'near' });
+      else rejected++;
+    },
+  );
   // Copies of an exact duplicate share their original's near duplicates through the group.
   const uf = new UnionFind(items.length);
   for (const p of pairs) uf.union(p.a, p.b);

@@ -1,6 +1,5 @@
-import { sha256 } from '@plantid/core';
+import { SPLITS, type Split, sha256 } from '@plantid/core';
 import type { Pair } from './duplicates.js';
-import { SPLITS, type Split } from './records.js';
 import { UnionFind } from './unionFind.js';
 
 export interface SplitItem {

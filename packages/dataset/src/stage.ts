@@ -9,6 +9,7 @@ export const datasetStage = defineStage({
   name: 'dataset',
   description: 'Ingest photos, flag bad and duplicate images, split without leakage, write the EDA report',
   version: '3',
+  code: import.meta.url,
   needs: [],
   configKeys: ['seed', 'data'],
   outputs: [

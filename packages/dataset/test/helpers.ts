@@ -48,6 +48,7 @@ export async function stageContext(
     runId: 'test',
     ...dirs,
     inputs: {},
+    inputDirs: {},
     log,
     progress,
     tracker: noopTracker,

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SourceSpec } from '@plantid/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCandidates } from '../src/ingest/sources.js';
-import type { Notice, SourceSpec } from '../src/ingest/types.js';
+import type { Notice } from '../src/ingest/types.js';
 
 let dir: string;
 const spec = (name: string, feedback: boolean): SourceSpec => ({

@@ -1,7 +1,6 @@
-import { sha256 } from '@plantid/core';
+import { type Split, sha256 } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
 import type { Pair } from '../src/duplicates.js';
-import type { Split } from '../src/records.js';
 import { assignSplits, type SplitItem } from '../src/split.js';
 
 const ratios = { train: 0.7, val: 0.15, test: 0.15 };

@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ManifestRecord, readLabels, readManifest } from '@plantid/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { datasetStage, type ManifestRecord, readLabels, readManifest } from '../src/index.js';
+import { datasetStage } from '../src/index.js';
 import { type Fixture, makeFixture } from './fixtures.js';
 import { stageContext, type TestContext } from './helpers.js';
 

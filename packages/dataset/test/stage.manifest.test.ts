@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkError } from '@plantid/core';
+import { readManifest, WorkError } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
-import { datasetStage, readManifest } from '../src/index.js';
+import { datasetStage } from '../src/index.js';
 import { raw } from './fixtures.js';
 import { stageContext } from './helpers.js';
 

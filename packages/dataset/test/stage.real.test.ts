@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { indexHexHashes, type ManifestRecord, readManifest } from '@plantid/core';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { datasetStage, indexHexHashes, type ManifestRecord, readManifest } from '../src/index.js';
+import { datasetStage } from '../src/index.js';
 import { stageContext, type TestContext } from './helpers.js';
 
 // The real ph-medicinal-leaf40, read in place; one full run shared by every test here.

@@ -11,7 +11,5 @@ export {
 export { createEngine } from './create-engine.js';
 export type { Engine, EngineKind, EngineOptions, TfjsBackend } from './engine.js';
 export { fileLoadHandler, fileSaveHandler, loadLayersModel, saveLayersModel } from './io/layers-model-io.js';
-export { findLayer, layersModelToOnnx, type OnnxExportOptions } from './onnx/convert.js';
-export { decodeModel, encodeModel, type OnnxTypes, onnx } from './onnx/proto.js';
 export { sessionOptions } from './onnx-engine.js';
 export { initTfjsBackend } from './tfjs-engine.js';

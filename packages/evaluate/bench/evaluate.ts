@@ -12,15 +12,22 @@ import { parseArgs } from 'node:util';
 import {
   configSchema,
   createLogger,
+  type MetricsFile,
   noopTracker,
   type PlantidConfigInput,
+  packSignatures,
+  readStageInputs,
+  SIGNATURES_FILE,
   silentProgress,
+  writeFileAtomic,
   writeJsonAtomic,
+  writeTrainRecord,
 } from '@plantid/core';
-import { packSignatures, SIGNATURES_FILE } from '@plantid/dataset';
 import { loadLayersModel, saveLayersModel } from '@plantid/engine';
+import { layersModelToOnnx } from '@plantid/onnx-convert';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateStage, type MetricsFile } from '../src/index.js';
+import { evaluateStage } from '../src/index.js';
+import { trainRecord } from '../test/fixture.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
@@ -56,6 +63,7 @@ try {
       manifest.push({
         id: `${label.id}-${i}`,
         path: `${label.name}/${file}`,
+        label: label.name,
         labelId: label.id,
         split,
         phash: hex(),
@@ -68,6 +76,10 @@ try {
   await writeFile(join(datasetDir, 'manifest.jsonl'), manifest.map((r) => JSON.stringify(r)).join('\n'));
   await writeJsonAtomic(join(datasetDir, 'labels.json'), labels);
   await writeFile(join(datasetDir, SIGNATURES_FILE), packSignatures(manifest.map(() => null)));
+  await writeJsonAtomic(
+    join(datasetDir, 'class_weights.json'),
+    Object.fromEntries(labels.map((l) => [l.id, 1])),
+  );
 
   // Backbone (Teachable Machine's truncated MobileNetV2) + a fresh softmax head over the 40 classes.
   const tm = await loadLayersModel(backbonePath);
@@ -82,7 +94,11 @@ try {
       kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
     })
     .apply(x) as tf.SymbolicTensor;
-  await saveLayersModel(tf.model({ inputs: input, outputs: output }), join(trainDir, 'model'));
+  const model = tf.model({ inputs: input, outputs: output });
+  await saveLayersModel(model, join(trainDir, 'model'));
+  // What the train stage writes beside it: the same model as ONNX, which evaluate runs.
+  await writeFileAtomic(join(trainDir, 'model.onnx'), layersModelToOnnx(model));
+  await writeTrainRecord(join(trainDir, 'train.json'), trainRecord());
   await writeJsonAtomic(join(trainDir, 'labels.json'), labels);
   await writeJsonAtomic(join(trainDir, 'preprocess.json'), {
     version: 1,
@@ -103,15 +119,18 @@ try {
     const outDir = join(root, runId, 'evaluate');
     await mkdir(outDir, { recursive: true });
     const start = performance.now();
+    const config = configSchema.parse(overrides);
+    const inputDirs = { dataset: datasetDir, train: trainDir };
     await evaluateStage.run({
-      config: configSchema.parse(overrides),
+      config,
       configDir: repo,
       runId,
       runDir: join(root, runId),
       outDir,
       workDir: join(root, '.work', runId),
       cacheDir: join(root, '.cache'),
-      inputs: { dataset: datasetDir, train: trainDir },
+      inputs: await readStageInputs(evaluateStage, inputDirs, { config, configDir: repo }),
+      inputDirs,
       log: createLogger({ level: 'warn' }),
       progress: silentProgress,
       tracker: noopTracker,

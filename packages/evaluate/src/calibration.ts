@@ -1,15 +1,5 @@
+import type { ReliabilityBin } from '@plantid/core';
 import { argmaxRow } from './metrics.js';
-
-/** One bin of a reliability diagram: predictions whose confidence falls in (lo, hi]. */
-export interface ReliabilityBin {
-  lo: number;
-  hi: number;
-  count: number;
-  /** Mean confidence (top probability) in the bin; null when empty. */
-  confidence: number | null;
-  /** Share of correct predictions in the bin; null when empty. */
-  accuracy: number | null;
-}
 
 export interface CalibrationResult {
   ece: number;

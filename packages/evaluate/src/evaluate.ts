@@ -2,21 +2,24 @@ import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   fitTemperature,
+  type GateResult,
+  type Label,
+  type MetricsFile,
   renderSvg,
+  type SplitMetrics,
   type StageContext,
   type StageSummary,
   svgToPng,
   UsageError,
   WorkError,
   writeFileAtomic,
-  writeJsonAtomic,
+  writeMetricsFile,
 } from '@plantid/core';
-import { findTrainTestLeaks, readSignatures } from '@plantid/dataset';
 import { checkGate, describeFailures } from './gate.js';
-import { openTrainedModel, predictAll } from './inference.js';
-import { itemsOf, readManifestRecords, readTrainOutput } from './inputs.js';
+import { openTrainedModel, predictAll, type Scored } from './inference.js';
+import { type EvalItem, type EvaluateInputs, itemsOf } from './inputs.js';
+import { findTrainTestLeaks } from './leakage.js';
 import { logToTracker } from './log-tracker.js';
-import type { MetricsFile } from './metrics-file.js';
 import { comparePrevious, findPreviousEvaluation } from './previous.js';
 import { confusionSpec, perClassSpec, reliabilitySpec } from './report/charts.js';
 import { topLossGallery } from './report/gallery.js';
@@ -31,78 +34,14 @@ const GALLERY_SIZE = 36;
  * metrics, temperature scaling fitted on val, report.html + confusion.png + metrics.json, then
  * the gate. A failed gate throws WorkError (exit 1) after the report is written to the work folder.
  */
-export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
+export async function evaluateRun(ctx: StageContext<EvaluateInputs>): Promise<StageSummary> {
   const { config, log } = ctx;
-  const datasetDir = ctx.inputs.dataset;
-  const trainDir = ctx.inputs.train;
-  if (!datasetDir || !trainDir)
-    throw new UsageError('evaluate needs the dataset and train stages', { where: 'stages' });
-
-  const manifestPath = join(datasetDir, 'manifest.jsonl');
-  const records = await readManifestRecords(datasetDir);
-  const radius = config.data.nearDuplicate.hamming;
-  const leaks = findTrainTestLeaks(records, await readSignatures(datasetDir, records.length), {
-    hamming: radius,
-    minDetail: config.data.nearDuplicate.minDetail,
-  });
-  if (leaks.pairs.length > 0) {
-    for (const p of leaks.pairs.slice(0, 50))
-      log.error(
-        `leak: test ${p.test} ≈ train ${p.train} (Hamming ${p.distance}, detail ${p.detail.toFixed(3)})`,
-      );
-    const shown = leaks.pairs
-      .slice(0, 3)
-      .map((p) => `${p.test} ≈ ${p.train} (${p.distance})`)
-      .join(', ');
-    throw new WorkError(
-      `${leaks.pairs.length} test/train near-duplicate pair(s) within Hamming ${radius}: ${shown}${leaks.pairs.length > 3 ? ', …' : ''}`,
-      {
-        where: manifestPath,
-        hint: 'the split leaks; run the dataset stage again (pipeline run --from dataset) or remove the duplicates',
-      },
-    );
-  }
-  if (leaks.unhashed > 0)
-    log.warn(`${leaks.unhashed} test images have no perceptual hash; the leakage check skipped them`);
-
-  const { labels, spec } = await readTrainOutput(trainDir);
-  const test = itemsOf(records, 'test', labels, config, ctx.configDir, manifestPath);
-  const val = itemsOf(records, 'val', labels, config, ctx.configDir, manifestPath);
-  if (test.length === 0)
-    throw new WorkError('the test split is empty', {
-      where: manifestPath,
-      hint: 'raise data.split.test or add photos',
-    });
-  if (val.length === 0)
-    throw new WorkError('the validation split is empty', {
-      where: manifestPath,
-      hint: 'raise data.split.val or add photos',
-    });
-
-  const engine = await openTrainedModel(trainDir, config.engine, log);
-  let testScores: Awaited<ReturnType<typeof predictAll<(typeof test)[number]>>>;
-  let valScores: typeof testScores;
-  try {
-    if (engine.outputSize !== labels.length) {
-      throw new UsageError(
-        `the model has ${engine.outputSize} outputs but labels.json lists ${labels.length} classes`,
-        {
-          where: join(trainDir, 'labels.json'),
-          hint: 'run the train stage again',
-        },
-      );
-    }
-    log.info(`predicting ${test.length} test and ${val.length} val images with ${engine.description}`);
-    const progress = ctx.progress('evaluate', test.length + val.length, 'img');
-    try {
-      valScores = await predictAll(engine, val, spec, { progress, signal: ctx.signal });
-      testScores = await predictAll(engine, test, spec, { progress, signal: ctx.signal });
-    } finally {
-      progress.stop();
-    }
-  } finally {
-    await engine.dispose();
-  }
+  const { dataset, train } = ctx.inputs;
+  const leakage = await recheckLeakage(ctx);
+  const { labels } = train;
+  const test = nonEmpty(itemsOf(dataset, 'test', labels), 'test', dataset.manifestPath);
+  const val = nonEmpty(itemsOf(dataset, 'val', labels), 'validation', dataset.manifestPath);
+  const { engine, valScores, testScores } = await scoreSplits(ctx, val, test);
   const skipped = [...valScores.skipped, ...testScores.skipped];
   for (const s of skipped) log.warn(`skipped undecodable image ${s.item.path}: ${s.reason}`);
 
@@ -112,20 +51,17 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
   const temperature = fitTemperature(valScores.probs, valActual, labels.length);
   const testMetrics = computeSplitMetrics(testScores.probs, testActual, labels, topK, temperature);
   const valMetrics = computeSplitMetrics(valScores.probs, valActual, labels, topK, temperature);
-
   const gate = checkGate(config.evaluate.gate, {
     top1: testMetrics.top1,
     recalls: testMetrics.perClass.map((c) => ({ name: c.name, recall: c.recall })),
     ece: testMetrics.eceCalibrated,
   });
-  const gateFailures = describeFailures(gate);
   const previous = await findPreviousEvaluation(ctx.runDir);
-
   const metrics: MetricsFile = {
     version: 1,
     created: new Date().toISOString(),
     runId: ctx.runId,
-    engine: engine.description,
+    engine,
     labels,
     topK: [...topK],
     test: testMetrics,
@@ -140,7 +76,7 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
       },
     },
     gate,
-    leakage: { checked: leaks.checked, radius, unhashed: leaks.unhashed, pairs: [] },
+    leakage: { ...leakage, pairs: [] },
     skipped: skipped.map((s) => ({ path: s.item.path, reason: s.reason })),
     previous: previous
       ? {
@@ -151,71 +87,15 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
         }
       : null,
   };
-
-  const names = labels.map((l) => l.name);
-  const confusionSvg = await renderSvg(
-    confusionSpec(names, testMetrics.confusion, 'Confusion matrix (test)'),
-  );
-  const charts = {
-    confusion: confusionSvg,
-    reliability: await renderSvg(
-      reliabilitySpec(testMetrics.reliability, testMetrics.reliabilityCalibrated, temperature),
-    ),
-    perClass: await renderSvg(perClassSpec(testMetrics.perClass)),
-  };
-  const { gallery, misclassified } = await topLossGallery(
-    testScores.items,
-    testScores.probs,
-    labels,
-    GALLERY_SIZE,
-  );
-
-  const html = renderReportHtml({
-    title: `Evaluation of ${config.model.name}`,
-    runId: ctx.runId,
-    created: metrics.created,
-    engine: engine.description,
-    temperature,
-    test: testMetrics,
-    val: valMetrics,
-    topK: [...topK],
-    gate,
-    gateFailures,
-    leakage: { checked: leaks.checked, radius, pairs: [] },
-    charts,
-    gallery,
-    misclassifiedTotal: misclassified,
+  await writeReport(ctx, metrics, testScores, {
     previous: previous
       ? comparePrevious(previous.runId, previous.sameConfig, previous.metrics.test, testMetrics)
       : null,
   });
-
-  await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), metrics);
-  await writeFileAtomic(join(ctx.outDir, 'report.html'), html);
-  await writeFileAtomic(join(ctx.outDir, 'confusion.svg'), confusionSvg);
-  await writeFileAtomic(join(ctx.outDir, 'confusion.png'), await svgToPng(confusionSvg));
-  await writeFileAtomic(join(ctx.outDir, 'reliability.svg'), charts.reliability);
-
   await logToTracker(ctx, metrics);
-
+  logHeadline(ctx, testMetrics, temperature);
+  await enforceGate(ctx, gate);
   const k = topK.find((x) => x !== 1);
-  log.info(
-    `test top-1 ${(testMetrics.top1 * 100).toFixed(2)}%${k ? `, top-${k} ${((testMetrics.topK[String(k)] ?? 0) * 100).toFixed(2)}%` : ''}, macro F1 ${testMetrics.macro.f1.toFixed(3)}, ECE ${testMetrics.ece.toFixed(3)} → ${testMetrics.eceCalibrated.toFixed(3)} (T=${temperature.toFixed(2)})`,
-  );
-  if (!gate.passed) {
-    // The stage's output folder is discarded when it throws; keep the report where the user can open it.
-    const kept = join(ctx.workDir, 'failed-gate');
-    await mkdir(kept, { recursive: true });
-    await cp(ctx.outDir, kept, { recursive: true });
-    for (const line of gateFailures) log.error(`gate failed: ${line}`);
-    throw new WorkError(
-      `gate failed: ${gateFailures[0]}${gateFailures.length > 1 ? ` (+${gateFailures.length - 1} more)` : ''}`,
-      {
-        where: 'evaluate.gate',
-        hint: `report: ${join(kept, 'report.html')}; export does not run`,
-      },
-    );
-  }
   return {
     top1: round(testMetrics.top1),
     ...(k ? { [`top${k}`]: round(testMetrics.topK[String(k)] ?? 0) } : {}),
@@ -224,6 +104,144 @@ export async function evaluateRun(ctx: StageContext): Promise<StageSummary> {
     temperature: round(temperature),
     gate: gate.checks.length ? 'passed' : 'none',
   };
+}
+
+/** The split must not leak: test photos that duplicate training photos (by the dataset's own rule) fail the stage. */
+async function recheckLeakage(
+  ctx: StageContext<EvaluateInputs>,
+): Promise<{ checked: number; radius: number; unhashed: number }> {
+  const { dataset } = ctx.inputs;
+  const rule = ctx.config.data.nearDuplicate;
+  const leaks = findTrainTestLeaks(dataset.records, await dataset.signatures(), rule);
+  if (leaks.pairs.length > 0) {
+    for (const p of leaks.pairs.slice(0, 50))
+      ctx.log.error(
+        `leak: test ${p.test} ≈ train ${p.train} (Hamming ${p.distance}, detail ${p.detail.toFixed(3)})`,
+      );
+    const shown = leaks.pairs
+      .slice(0, 3)
+      .map((p) => `${p.test} ≈ ${p.train} (${p.distance})`)
+      .join(', ');
+    throw new WorkError(
+      `${leaks.pairs.length} test/train near-duplicate pair(s) within Hamming ${rule.hamming}: ${shown}${leaks.pairs.length > 3 ? ', …' : ''}`,
+      {
+        where: dataset.manifestPath,
+        hint: 'the split leaks; run the dataset stage again (pipeline run --from dataset) or remove the duplicates',
+      },
+    );
+  }
+  if (leaks.unhashed > 0)
+    ctx.log.warn(`${leaks.unhashed} test images have no perceptual hash; the leakage check skipped them`);
+  return { checked: leaks.checked, radius: rule.hamming, unhashed: leaks.unhashed };
+}
+
+function nonEmpty(items: EvalItem[], split: string, manifestPath: string): EvalItem[] {
+  if (items.length === 0)
+    throw new WorkError(`the ${split} split is empty`, {
+      where: manifestPath,
+      hint: `raise data.split.${split === 'validation' ? 'val' : split} or add photos`,
+    });
+  return items;
+}
+
+/** Val and test predictions through the fast engine (ONNX Runtime; tfjs as fallback). */
+async function scoreSplits(
+  ctx: StageContext<EvaluateInputs>,
+  val: EvalItem[],
+  test: EvalItem[],
+): Promise<{ engine: string; valScores: Scored<EvalItem>; testScores: Scored<EvalItem> }> {
+  const { train } = ctx.inputs;
+  const engine = await openTrainedModel(train, ctx.config.engine, ctx.log);
+  try {
+    if (engine.outputSize !== train.labels.length) {
+      throw new UsageError(
+        `the model has ${engine.outputSize} outputs but labels.json lists ${train.labels.length} classes`,
+        { where: join(train.dir, 'labels.json'), hint: 'run the train stage again' },
+      );
+    }
+    ctx.log.info(`predicting ${test.length} test and ${val.length} val images with ${engine.description}`);
+    const progress = ctx.progress('evaluate', test.length + val.length, 'img');
+    try {
+      const valScores = await predictAll(engine, val, train.preprocess, { progress, signal: ctx.signal });
+      const testScores = await predictAll(engine, test, train.preprocess, { progress, signal: ctx.signal });
+      return { engine: engine.description, valScores, testScores };
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** metrics.json, report.html, the confusion matrix (SVG + PNG) and the reliability diagram. */
+async function writeReport(
+  ctx: StageContext<EvaluateInputs>,
+  metrics: MetricsFile,
+  testScores: Scored<EvalItem>,
+  extra: { previous: Parameters<typeof renderReportHtml>[0]['previous'] },
+): Promise<void> {
+  const { test, val, labels, calibration } = metrics;
+  const names = labels.map((l: Label) => l.name);
+  const confusionSvg = await renderSvg(confusionSpec(names, test.confusion, 'Confusion matrix (test)'));
+  const charts = {
+    confusion: confusionSvg,
+    reliability: await renderSvg(
+      reliabilitySpec(test.reliability, test.reliabilityCalibrated, calibration.temperature),
+    ),
+    perClass: await renderSvg(perClassSpec(test.perClass)),
+  };
+  const { gallery, misclassified } = await topLossGallery(
+    testScores.items,
+    testScores.probs,
+    labels,
+    GALLERY_SIZE,
+  );
+  const html = renderReportHtml({
+    title: `Evaluation of ${ctx.config.model.name}`,
+    runId: ctx.runId,
+    created: metrics.created,
+    engine: metrics.engine,
+    temperature: calibration.temperature,
+    test,
+    val,
+    topK: metrics.topK,
+    gate: metrics.gate,
+    gateFailures: describeFailures(metrics.gate),
+    leakage: { checked: metrics.leakage.checked, radius: metrics.leakage.radius, pairs: [] },
+    charts,
+    gallery,
+    misclassifiedTotal: misclassified,
+    previous: extra.previous,
+  });
+  await writeMetricsFile(join(ctx.outDir, 'metrics.json'), metrics);
+  await writeFileAtomic(join(ctx.outDir, 'report.html'), html);
+  await writeFileAtomic(join(ctx.outDir, 'confusion.svg'), confusionSvg);
+  await writeFileAtomic(join(ctx.outDir, 'confusion.png'), await svgToPng(confusionSvg));
+  await writeFileAtomic(join(ctx.outDir, 'reliability.svg'), charts.reliability);
+}
+
+function logHeadline(ctx: StageContext<EvaluateInputs>, test: SplitMetrics, temperature: number): void {
+  const k = ctx.config.evaluate.topK.find((x) => x !== 1);
+  ctx.log.info(
+    `test top-1 ${(test.top1 * 100).toFixed(2)}%${k ? `, top-${k} ${((test.topK[String(k)] ?? 0) * 100).toFixed(2)}%` : ''}, macro F1 ${test.macro.f1.toFixed(3)}, ECE ${test.ece.toFixed(3)} → ${test.eceCalibrated.toFixed(3)} (T=${temperature.toFixed(2)})`,
+  );
+}
+
+/** A failed gate keeps the report in the work folder (the stage output is discarded) and fails the stage (exit 1). */
+async function enforceGate(ctx: StageContext<EvaluateInputs>, gate: GateResult): Promise<void> {
+  if (gate.passed) return;
+  const failures = describeFailures(gate);
+  const kept = join(ctx.workDir, 'failed-gate');
+  await mkdir(kept, { recursive: true });
+  await cp(ctx.outDir, kept, { recursive: true });
+  for (const line of failures) ctx.log.error(`gate failed: ${line}`);
+  throw new WorkError(
+    `gate failed: ${failures[0]}${failures.length > 1 ? ` (+${failures.length - 1} more)` : ''}`,
+    {
+      where: 'evaluate.gate',
+      hint: `report: ${join(kept, 'report.html')}; export does not run`,
+    },
+  );
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -1,25 +1,6 @@
-import type { PlantidConfig } from '@plantid/core';
+import type { GateCheck, GateResult, PlantidConfig } from '@plantid/core';
 
 export type GateConfig = PlantidConfig['evaluate']['gate'];
-
-export interface GateCheck {
-  /** Config key of the threshold, e.g. `evaluate.gate.top1`. */
-  key: string;
-  /** What was measured, e.g. `test top-1` or `recall of "Lagundi"`. */
-  what: string;
-  threshold: number;
-  actual: number;
-  /** `min` thresholds need actual ≥ threshold, `max` need actual ≤ threshold. */
-  kind: 'min' | 'max';
-  passed: boolean;
-  /** How far off a failed check is (positive), 0 when passed. */
-  shortfall: number;
-}
-
-export interface GateResult {
-  passed: boolean;
-  checks: GateCheck[];
-}
 
 export interface GateInput {
   top1: number;

@@ -1,10 +1,11 @@
-export { type CalibrationResult, expectedCalibrationError, type ReliabilityBin } from './calibration.js';
+export { type CalibrationResult, expectedCalibrationError } from './calibration.js';
 export { evaluateRun } from './evaluate.js';
-export { checkGate, describeFailures, type GateCheck, type GateConfig, type GateResult } from './gate.js';
+export { checkGate, describeFailures, type GateConfig } from './gate.js';
 export { openTrainedModel, predictAll } from './inference.js';
+export { type EvalItem, type EvaluateInputs, itemsOf } from './inputs.js';
+export { findTrainTestLeaks, type LeakCheckRecord } from './leakage.js';
 export {
   argmaxRow,
-  type ClassMetrics,
   confusionMatrix,
   macroAverage,
   meanLogLoss,
@@ -14,7 +15,6 @@ export {
   topKAccuracy,
   weightedAverage,
 } from './metrics.js';
-export type { MetricsFile } from './metrics-file.js';
 export { findPreviousEvaluation } from './previous.js';
-export { computeSplitMetrics, type Label, type SplitMetrics } from './split-metrics.js';
+export { computeSplitMetrics } from './split-metrics.js';
 export { evaluateStage } from './stage.js';

@@ -1,41 +1,37 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { errorLine, type Logger, type PlantidConfig, type Progress, UsageError } from '@plantid/core';
-import { createEngine, type Engine, layersModelToOnnx, loadLayersModel } from '@plantid/engine';
-import { type PreprocessSpec, preprocessBatches } from '@plantid/preprocess';
+import {
+  type Logger,
+  type PlantidConfig,
+  type PreprocessSpec,
+  type Progress,
+  type TrainOutput,
+  UsageError,
+} from '@plantid/core';
+import { createEngine, type Engine } from '@plantid/engine';
+import { preprocessBatches } from '@plantid/preprocess';
 
 /**
- * The trained model (train stage's `model/model.json`) behind the fast engine: converted to ONNX
- * in memory and run in ONNX Runtime; tfjs when `engine.kind` is tfjs or the converter refuses the model.
+ * The trained model behind the fast engine: the train stage's `model.onnx` in ONNX Runtime; its
+ * tfjs `model/model.json` when `engine.kind` is tfjs or train could not convert the model.
  */
 export async function openTrainedModel(
-  trainDir: string,
+  train: TrainOutput,
   engineConfig: PlantidConfig['engine'],
   log: Logger,
 ): Promise<Engine> {
-  const modelJson = join(trainDir, 'model', 'model.json');
   const threads = engineConfig.threads || undefined;
   if (engineConfig.kind === 'onnx') {
-    let onnx: Uint8Array | undefined;
-    try {
-      const model = await loadLayersModel(modelJson);
-      try {
-        onnx = layersModelToOnnx(model, { name: 'evaluate' });
-      } finally {
-        model.dispose();
-      }
-    } catch (error) {
-      log.warn(
-        `ONNX conversion of ${modelJson} failed (${errorLine(error)}); evaluating with tfjs instead (slower)`,
-      );
-    }
-    if (onnx) return createEngine({ kind: 'onnx', model: onnx, ...(threads ? { threads } : {}) });
+    if (train.modelOnnx)
+      return createEngine({ kind: 'onnx', model: train.modelOnnx, ...(threads ? { threads } : {}) });
+    log.warn(
+      'train wrote no model.onnx (the converter refused the model); evaluating with tfjs instead (slower)',
+    );
   }
-  return createEngine({ kind: 'tfjs', model: modelJson });
+  return createEngine({ kind: 'tfjs', model: train.modelJson });
 }
 
 export interface ScoredItem {
-  absPath: string;
+  file: string;
   labelIndex: number;
 }
 
@@ -66,7 +62,7 @@ export async function predictAll<T extends ScoredItem>(
   const skipped: Scored<T>['skipped'] = [];
   const batches = preprocessBatches(items, spec, {
     batchSize: options.batchSize ?? 32,
-    read: (item) => readFile(item.absPath),
+    read: (item) => readFile(item.file),
     onError: 'skip',
   });
   for await (const batch of batches) {

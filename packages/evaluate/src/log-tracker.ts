@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import type { StageContext } from '@plantid/core';
-import type { MetricsFile } from './metrics-file.js';
+import type { MetricsFile, StageContext } from '@plantid/core';
 
 /** Headline figures (test and val), per-class test recall, the gate tag and the report files. */
-export async function logToTracker(ctx: StageContext, m: MetricsFile): Promise<void> {
+export async function logToTracker(ctx: StageContext<unknown>, m: MetricsFile): Promise<void> {
   const figures: Record<string, number> = { 'calibration.temperature': m.calibration.temperature };
   for (const [split, s] of [
     ['test', m.test],

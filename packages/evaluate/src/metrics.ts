@@ -1,22 +1,10 @@
+import type { AveragedMetrics, ClassMetrics } from '@plantid/core';
+
 /**
  * Classification metrics from predicted probabilities (n × classes, row-major) and true
  * class indices. Conventions follow scikit-learn's classification_report: precision of a
  * class never predicted is 0, macro = unweighted mean over classes, weighted = mean weighted by support.
  */
-export interface ClassMetrics {
-  index: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
-
-export interface AveragedMetrics {
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
 export interface ConfusedPair {
   actual: number;
   predicted: number;

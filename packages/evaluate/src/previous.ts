@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { listRunIds, readRunRecord } from '@plantid/core';
-import type { MetricsFile } from './metrics-file.js';
+import {
+  listRunIds,
+  type MetricsFile,
+  readMetricsFile,
+  readRunRecord,
+  type SplitMetrics,
+} from '@plantid/core';
 import type { PreviousComparison } from './report/html.js';
-import type { SplitMetrics } from './split-metrics.js';
 
 export interface PreviousEvaluation {
   runId: string;
@@ -26,13 +29,10 @@ export async function findPreviousEvaluation(runDir: string): Promise<PreviousEv
     if (current && record && record.configPath !== current.configPath) continue;
     let metrics: MetricsFile;
     try {
-      metrics = JSON.parse(
-        await readFile(join(runsDir, id, 'evaluate', 'metrics.json'), 'utf8'),
-      ) as MetricsFile;
+      metrics = await readMetricsFile(join(runsDir, id, 'evaluate', 'metrics.json'));
     } catch {
-      continue;
+      continue; // none, or one this plantid cannot read: nothing to compare with
     }
-    if (metrics.version !== 1 || !metrics.test) continue;
     return {
       runId: id,
       metrics,

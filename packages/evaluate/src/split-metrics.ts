@@ -1,8 +1,6 @@
-import { applyTemperature } from '@plantid/core';
-import { expectedCalibrationError, type ReliabilityBin } from './calibration.js';
+import { applyTemperature, type Label, type SplitMetrics } from '@plantid/core';
+import { expectedCalibrationError } from './calibration.js';
 import {
-  type AveragedMetrics,
-  type ClassMetrics,
   confusionMatrix,
   macroAverage,
   meanLogLoss,
@@ -12,33 +10,6 @@ import {
   topKAccuracy,
   weightedAverage,
 } from './metrics.js';
-
-export interface Label {
-  index: number;
-  id: string;
-  name: string;
-}
-
-/** Everything metrics.json holds about one split (test or val). */
-export interface SplitMetrics {
-  count: number;
-  top1: number;
-  /** Top-k accuracy per configured k, keyed by k. */
-  topK: Record<string, number>;
-  /** Mean cross-entropy of the true class. */
-  logLoss: number;
-  perClass: (ClassMetrics & { id: string; name: string })[];
-  macro: AveragedMetrics;
-  weighted: AveragedMetrics;
-  /** `confusion[actual][predicted]`, in labels.json order. */
-  confusion: number[][];
-  mostConfused: { actual: string; predicted: string; count: number }[];
-  ece: number;
-  reliability: ReliabilityBin[];
-  /** After dividing logits by the temperature fitted on val. */
-  eceCalibrated: number;
-  reliabilityCalibrated: ReliabilityBin[];
-}
 
 export const ECE_BINS = 15;
 

@@ -4,16 +4,25 @@ import { join } from 'node:path';
 import {
   configSchema,
   createMemoryLogger,
+  DETAIL_LENGTH,
+  hashJson,
   type PlantidConfigInput,
+  packSignatures,
+  readStageInputs,
+  SIGNATURES_FILE,
   type StageContext,
+  sha256,
   silentProgress,
   type Tracker,
+  writeFileAtomic,
   writeJsonAtomic,
+  writeTrainRecord,
 } from '@plantid/core';
-import { DETAIL_LENGTH, packSignatures, SIGNATURES_FILE } from '@plantid/dataset';
 import { saveLayersModel } from '@plantid/engine';
+import { layersModelToOnnx } from '@plantid/onnx-convert';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
+import { type EvaluateInputs, evaluateStage } from '../src/index.js';
 
 /** Labels sorted by name, as the dataset stage writes them. */
 export const LABELS = [
@@ -132,7 +141,9 @@ export async function buildFixture(): Promise<Fixture> {
   await writeJsonAtomic(join(datasetDir, 'labels.json'), LABELS);
   const model = buildModel();
   await saveLayersModel(model, join(trainDir, 'model'));
+  await writeFileAtomic(join(trainDir, 'model.onnx'), layersModelToOnnx(model));
   model.dispose();
+  await writeTrainRecord(join(trainDir, 'train.json'), trainRecord());
   await writeJsonAtomic(join(trainDir, 'labels.json'), LABELS);
   await writeJsonAtomic(join(trainDir, 'preprocess.json'), {
     version: 1,
@@ -161,6 +172,50 @@ export async function writeManifest(
     `${records.map((r) => JSON.stringify(r)).join('\n')}\n`,
   );
   await writeFile(join(datasetDir, SIGNATURES_FILE), packSignatures(signatures));
+  await writeJsonAtomic(
+    join(datasetDir, 'class_weights.json'),
+    Object.fromEntries(LABELS.map((l) => [l.id, 1])),
+  );
+}
+
+/** train.json as the train stage writes it (evaluate reads only its presence and shape). */
+export function trainRecord() {
+  const phase = {
+    epochsRun: 1,
+    bestEpoch: 1,
+    bestValLoss: 0.5,
+    bestValAcc: 0.9,
+    stoppedEarly: false,
+    resumedAfter: null,
+    seconds: 0.1,
+  };
+  return {
+    name: 'tint_test',
+    created: new Date().toISOString(),
+    seed: 42,
+    hashes: {
+      config: hashJson('config'),
+      dataset: sha256('dataset'),
+      backbone: sha256('backbone'),
+      preprocess: hashJson('spec'),
+    },
+    backbone: {
+      given: 'none',
+      modelJson: 'none',
+      family: 'tint',
+      featureLayer: 'none',
+      dim: 3,
+      license: null,
+      source: 'test fixture',
+    },
+    images: { train: 12, val: 18, undecodable: [] },
+    embeddings: { views: 0, cached: 0, computed: 0, seconds: 0, engine: 'none' },
+    backend: { head: 'cpu', finetune: null },
+    phases: { head: phase, finetune: { skipped: 'test fixture' } },
+    val: { acc: 0.9, loss: 0.5 },
+    epochs: 1,
+    seconds: 0.1,
+  };
 }
 
 export function randomSignatures(count: number): Int8Array[] {
@@ -196,7 +251,10 @@ export async function stageContext(
   overrides: Partial<PlantidConfigInput> = {},
   datasetDir = fx.datasetDir,
 ): Promise<
-  StageContext & { log: ReturnType<typeof createMemoryLogger>; tracker: ReturnType<typeof recordingTracker> }
+  StageContext<EvaluateInputs> & {
+    log: ReturnType<typeof createMemoryLogger>;
+    tracker: ReturnType<typeof recordingTracker>;
+  }
 > {
   const config = configSchema.parse({
     data: { root: fx.photos, nearDuplicate: { hamming: 6 } },
@@ -209,6 +267,7 @@ export async function stageContext(
   const workDir = join(fx.runsDir, '.work', `evaluate-${runId}`);
   await mkdir(outDir, { recursive: true });
   await mkdir(workDir, { recursive: true });
+  const inputDirs = { dataset: datasetDir, train: fx.trainDir };
   return {
     config,
     configDir: fx.root,
@@ -217,7 +276,8 @@ export async function stageContext(
     outDir,
     workDir,
     cacheDir: join(fx.runsDir, '.cache'),
-    inputs: { dataset: datasetDir, train: fx.trainDir },
+    inputs: await readStageInputs(evaluateStage, inputDirs, { config, configDir: fx.root }),
+    inputDirs,
     log: createMemoryLogger(),
     progress: silentProgress,
     tracker: recordingTracker(),

@@ -1,10 +1,11 @@
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MetricsFile } from '@plantid/core';
 import { WorkError, writeJsonAtomic } from '@plantid/core';
 import { preprocessImage, specFromConfig } from '@plantid/preprocess';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateStage, type MetricsFile } from '../src/index.js';
+import { evaluateStage } from '../src/index.js';
 import {
   buildFixture,
   type Fixture,

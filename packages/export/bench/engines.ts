@@ -7,14 +7,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  createEngine,
-  type Engine,
-  type EngineOptions,
-  findLayer,
-  layersModelToOnnx,
-  loadLayersModel,
-} from '@plantid/engine';
+import { createEngine, type Engine, type EngineOptions, loadLayersModel } from '@plantid/engine';
+import { findLayer, layersModelToOnnx } from '@plantid/onnx-convert';
 import { type PreprocessSpec, preprocessImage } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { quantizeVariants } from '../src/quantize/quantize.js';

@@ -42,7 +42,7 @@ const base = {
   labels,
   backbone: {
     family: 'mobilenet_v2',
-    weights: '../shared/models/mobilenet_v2_0.35_224_tm/model.json',
+    source: '../shared/models/mobilenet_v2_0.35_224_tm/model.json',
     license: 'Apache-2.0',
   },
   preprocess: spec,
@@ -114,7 +114,7 @@ describe('renderModelCard', () => {
       limitations: ['Leaves photographed on white paper only.'],
     });
     expect(blind).toContain('has no measured accuracy');
-    expect(blind).toContain('not declared — set export.card.weightsLicense');
+    expect(blind).toContain('not declared — set model.license');
     expect(blind).toContain('Field guide helper for the Manila herbarium.');
     expect(blind).toContain('- Leaves photographed on white paper only.');
     const tiny = summariseDataset(records().filter((r) => r.split !== 'test' || r.id.endsWith('0')));

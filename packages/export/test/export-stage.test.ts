@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError, WorkError } from '@plantid/core';
-import { recordFile } from '@plantid/dataset';
+import { readAliases, readBundle, resolveBundle } from '@plantid/bundle';
+import { readDatasetOutput, UsageError, WorkError } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
 import { specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportStage, readAliases, readBundle, resolveBundle } from '../src/index.js';
-import { readDatasetOutput } from '../src/stage/inputs.js';
+import { exportStage } from '../src/index.js';
 import { loadParityBatch, pickParityRecords } from '../src/stage/parity-images.js';
 import { removeTempDirs } from './helpers/fixtures.js';
 import { classNames, type StageFixture, stageFixture } from './helpers/stage-fixture.js';
@@ -71,7 +70,7 @@ describe('export stage', () => {
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ],
     });
-    await saveLayersModel(model, join(fx.inputs.train!, 'model'));
+    await saveLayersModel(model, join(fx.inputDirs.train!, 'model'));
     const ctx = await fx.context();
     await exportStage.run(ctx);
     const bundle = await readBundle(join(ctx.outDir, 'bundle', 'leafnet', '2'));
@@ -106,7 +105,7 @@ describe('export stage', () => {
 
   it('fails with exit 1 and publishes nothing when a variant misses parity', async () => {
     const fx = await stageFixture({ config: { export: { quantize: ['int8'], parity: { samples: 12 } } } });
-    await saveLayersModel(await nearTieModel(fx), join(fx.inputs.train!, 'model'));
+    await saveLayersModel(await nearTieModel(fx), join(fx.inputDirs.train!, 'model'));
     const ctx = await fx.context();
     const error = await exportStage.run(ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkError);
@@ -129,11 +128,12 @@ describe('export stage', () => {
 async function nearTieModel(fx: StageFixture): Promise<tf.LayersModel> {
   const size = fx.config.preprocess.size;
   const features = size * size * 3;
-  const { records } = await readDatasetOutput(fx.inputs.dataset!);
+  const { records } = await readDatasetOutput(fx.inputDirs.dataset!, {
+    config: fx.config,
+    configDir: fx.work,
+  });
   const picked = pickParityRecords(records, fx.config.export.parity.samples);
-  const batch = await loadParityBatch(picked, specFromConfig(fx.config.preprocess), (r) =>
-    recordFile(r, fx.config.data, fx.work),
-  );
+  const batch = await loadParityBatch(picked, specFromConfig(fx.config.preprocess), (r) => r.file);
 
   let seed = 11;
   const random = () => {

@@ -1,4 +1,5 @@
-import { layersModelToOnnx, loadLayersModel } from '@plantid/engine';
+import { loadLayersModel } from '@plantid/engine';
+import { layersModelToOnnx } from '@plantid/onnx-convert';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertParity, checkVariantParity } from '../src/parity/parity.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeModel, layersModelToOnnx, loadLayersModel } from '@plantid/engine';
+import { loadLayersModel } from '@plantid/engine';
+import { decodeModel, layersModelToOnnx } from '@plantid/onnx-convert';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromFloat16Bits, toFloat16Bits } from '../src/quantize/float16.js';
 import { quantizeVariants } from '../src/quantize/quantize.js';

@@ -1,9 +1,8 @@
-import { createRandom, type PlantidConfig } from '@plantid/core';
+import { createRandom, type PlantidConfig, type PreprocessSpec } from '@plantid/core';
 import { asDecodeError, type DecodeOptions, orientedSrgb, type RgbImage, toRgb } from './decode.js';
 import { ImageDecodeError } from './errors.js';
 import { normalize } from './normalize.js';
 import { uniform } from './random.js';
-import type { PreprocessSpec } from './spec.js';
 
 /** Training-time augmentation; every random choice comes from one seed. */
 export interface AugmentSpec {

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { mapOrdered } from '@plantid/core';
+import { mapOrdered, type PreprocessSpec } from '@plantid/core';
 import { ImageDecodeError } from './errors.js';
 import { preprocessImage } from './preprocess-image.js';
-import type { PreprocessSpec } from './spec.js';
 
 export interface BatchOptions<T> {
   batchSize: number;

@@ -1,3 +1,4 @@
+export type { Normalize, PreprocessSpec, ResizeMode } from '@plantid/core';
 export {
   type AugmentParams,
   type AugmentSpec,
@@ -17,13 +18,4 @@ export { denormalize, normalize, normalizeInto } from './normalize.js';
 export { preprocessImage, preprocessToRgb } from './preprocess-image.js';
 export { type GridImage, renderAugmentGrid } from './preview.js';
 export { viewSeed } from './random.js';
-export {
-  ALPHA_BACKGROUND,
-  LETTERBOX_BACKGROUND,
-  type Normalize,
-  normalizeCoefficients,
-  type PreprocessSpec,
-  parseSpec,
-  type ResizeMode,
-  specFromConfig,
-} from './spec.js';
+export { ALPHA_BACKGROUND, LETTERBOX_BACKGROUND, normalizeCoefficients, specFromConfig } from './spec.js';

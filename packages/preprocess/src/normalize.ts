@@ -1,4 +1,5 @@
-import { normalizeCoefficients, type PreprocessSpec } from './spec.js';
+import type { PreprocessSpec } from '@plantid/core';
+import { normalizeCoefficients } from './spec.js';
 
 /** Writes `rgb` (uint8 HWC) normalised per the spec into `out` starting at element `offset`. */
 export function normalizeInto(rgb: Uint8Array, spec: PreprocessSpec, out: Float32Array, offset = 0): void {

@@ -1,8 +1,9 @@
+import type { PreprocessSpec } from '@plantid/core';
 import type { Sharp } from 'sharp';
 import { type DecodeOptions, orientedSrgb, toRgb } from './decode.js';
 import { ImageDecodeError } from './errors.js';
 import { normalize } from './normalize.js';
-import { LETTERBOX_BACKGROUND, type PreprocessSpec } from './spec.js';
+import { LETTERBOX_BACKGROUND } from './spec.js';
 
 /** The spec's resize step on a sharp pipeline (decode/orient/flatten already applied). */
 export function applyResize(pipeline: Sharp, spec: PreprocessSpec): Sharp {

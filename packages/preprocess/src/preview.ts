@@ -1,8 +1,8 @@
+import type { PreprocessSpec } from '@plantid/core';
 import sharp, { type OverlayOptions } from 'sharp';
 import { type AugmentSpec, augmentToRgb, prepareAugmentSource } from './augment.js';
 import { preprocessToRgb } from './preprocess-image.js';
 import { viewSeed } from './random.js';
-import type { PreprocessSpec } from './spec.js';
 
 export interface GridImage {
   /** Stable id (e.g. the manifest's sha256) that seeds the views, as training does. */

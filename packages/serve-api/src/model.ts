@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { type Bundle, readBundle, resolveBundle } from '@plantid/bundle';
 import { createEngine, type Engine } from '@plantid/engine';
-import { type Bundle, readBundle, resolveBundle } from '@plantid/export';
 import type { PreprocessSpec } from '@plantid/preprocess';
 import { MicroBatcher } from './batcher.js';
 import type { Label } from './predictions.js';

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBundle, writeBundle } from '@plantid/export';
+import { readBundle, writeBundle } from '@plantid/bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heicFile, notAnImage, truncatedJpeg } from './fixtures/images.js';
 import {

@@ -1,94 +1,45 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type PlantidConfig, sha256File, UsageError } from '@plantid/core';
-import { recordFile } from '@plantid/dataset';
+import { type DatasetOutput, type Label, UsageError } from '@plantid/core';
 
-/** The fields of a dataset manifest record train reads (DESIGN.md manifest record). */
-export interface TrainRecord {
-  id: string;
-  /** Relative to its source's root. */
-  path: string;
-  /** Absolute path when the dataset stage ran (what train opens when present). */
-  file?: string;
-  labelId: string;
-  split: 'train' | 'val' | 'test' | null;
-  source?: string;
-}
+export type TrainingRecord = DatasetOutput['records'][number] & { labelIndex: number };
 
-export interface LabelEntry {
-  index: number;
-  id: string;
-  name: string;
-}
-
-export interface DatasetInput {
-  records: (TrainRecord & { absPath: string; labelIndex: number })[];
-  labels: LabelEntry[];
+/** The train and val records of the dataset output with their model output index. */
+export interface TrainingData {
+  train: TrainingRecord[];
+  val: TrainingRecord[];
+  labels: Label[];
   classWeights: Record<string, number>;
   /** sha256 of manifest.jsonl: the dataset's identity in train.json. */
   hash: string;
 }
 
-async function readJson<T>(path: string): Promise<T> {
-  const text = await readFile(path, 'utf8').catch(() => {
-    throw new UsageError(`dataset output missing: ${path}`, {
-      hint: 'run the dataset stage first (pipeline run)',
-    });
-  });
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new UsageError(`not valid JSON: ${path}`, { hint: 'run the dataset stage again' });
-  }
-}
-
-/** Reads manifest.jsonl, labels.json and class_weights.json from the dataset stage's output. */
-export async function readDatasetInput(
-  dir: string,
-  config: PlantidConfig,
-  configDir: string,
-): Promise<DatasetInput> {
-  const manifestPath = join(dir, 'manifest.jsonl');
-  const text = await readFile(manifestPath, 'utf8').catch(() => {
-    throw new UsageError(`dataset output missing: ${manifestPath}`, {
-      hint: 'run the dataset stage first (pipeline run)',
-    });
-  });
-  const labels = await readJson<LabelEntry[]>(join(dir, 'labels.json'));
-  const classWeights = await readJson<Record<string, number>>(join(dir, 'class_weights.json'));
-  const indexOf = new Map(labels.map((l) => [l.id, l.index]));
-  const records: DatasetInput['records'] = [];
-  for (const [n, line] of text.split('\n').entries()) {
-    if (!line.trim()) continue;
-    let r: TrainRecord;
-    try {
-      r = JSON.parse(line) as TrainRecord;
-    } catch {
-      throw new UsageError(`line ${n + 1} is not JSON`, {
-        where: manifestPath,
-        hint: 'run the dataset stage again',
+/** Picks the training and validation records; every label must be in labels.json. */
+export function trainingData(dataset: DatasetOutput): TrainingData {
+  const indexOf = new Map(dataset.labels.map((l) => [l.id, l.index]));
+  const pick = (split: 'train' | 'val') =>
+    dataset.records
+      .filter((r) => r.split === split)
+      .map((r) => {
+        const labelIndex = indexOf.get(r.labelId);
+        if (labelIndex === undefined)
+          throw new UsageError(`label '${r.labelId}' of ${r.path} is not in labels.json`, {
+            where: dataset.manifestPath,
+          });
+        return { ...r, labelIndex };
       });
-    }
-    if (r.split !== 'train' && r.split !== 'val') continue;
-    const labelIndex = indexOf.get(r.labelId);
-    if (labelIndex === undefined)
-      throw new UsageError(`label '${r.labelId}' of ${r.path} is not in labels.json`, {
-        where: manifestPath,
-      });
-    records.push({ ...r, absPath: recordFile(r, config.data, configDir), labelIndex });
-  }
-  return { records, labels, classWeights, hash: await sha256File(manifestPath) };
+  return {
+    train: pick('train'),
+    val: pick('val'),
+    labels: dataset.labels,
+    classWeights: dataset.classWeights,
+    hash: dataset.hash,
+  };
 }
 
 /** Refuses splits too small to train on: every class needs a training image, and there must be validation images. */
-export function checkSplitSizes(input: DatasetInput): void {
+export function checkSplitSizes(data: TrainingData): void {
   const perClass = new Map<number, number>();
-  let val = 0;
-  for (const r of input.records) {
-    if (r.split === 'train') perClass.set(r.labelIndex, (perClass.get(r.labelIndex) ?? 0) + 1);
-    else val++;
-  }
-  const missing = input.labels.filter((l) => !perClass.get(l.index));
+  for (const r of data.train) perClass.set(r.labelIndex, (perClass.get(r.labelIndex) ?? 0) + 1);
+  const missing = data.labels.filter((l) => !perClass.get(l.index));
   if (missing.length > 0) {
     throw new UsageError(
       `too few images: ${missing.length} class(es) have no training image (${missing
@@ -101,12 +52,12 @@ export function checkSplitSizes(input: DatasetInput): void {
       },
     );
   }
-  if (val === 0) {
+  if (data.val.length === 0) {
     throw new UsageError('too few images: the validation split is empty', {
       where: 'data.split.val',
       hint: 'add photos or raise data.split.val',
     });
   }
-  if (input.labels.length < 2)
+  if (data.labels.length < 2)
     throw new UsageError('need at least 2 classes to train a classifier', { where: 'data' });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackboneSplit } from './backbone/cut.js';
 import type { Head } from './head.js';
-import type { Trainable } from './loop.js';
+import type { Trainable } from './samples.js';
 
 const isBatchNorm = (layer: tf.layers.Layer) => layer.getClassName() === 'BatchNormalization';
 

@@ -1,36 +1,29 @@
-import { join } from 'node:path';
 import type { Logger, ProgressFactory, Tracker } from '@plantid/core';
-import { createRandom, formatDuration } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
+import {
+  BestCheckpoint,
+  type Callback,
+  checkpointDirs,
+  EarlyStopping,
+  EpochLogger,
+  type EpochRecord,
+  type LoopControl,
+  ReduceLrOnPlateau,
+  type Weights,
+} from './callbacks.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { smoothedCrossEntropy } from './head.js';
+import {
+  evaluateSamples,
+  type Samples,
+  seedOf,
+  shuffledOrder,
+  type Trainable,
+  takeBatch,
+} from './samples.js';
 
-/** Rows of samples (features or activations) with integer labels, stored flat. */
-export interface Samples {
-  x: Float32Array;
-  /** Shape of one sample, e.g. [1280] or [7, 7, 56]. */
-  shape: number[];
-  y: Int32Array;
-}
-
-export interface Trainable {
-  /** Variables to train, in a fixed order. */
-  variables: tf.Variable[];
-  /** Logits for a batch; `dropoutSeed` given = training step. */
-  logits(x: tf.Tensor, dropoutSeed?: number): tf.Tensor2D;
-}
-
-export interface EpochRecord {
-  phase: string;
-  epoch: number;
-  loss: number;
-  acc: number;
-  val_loss: number;
-  val_acc: number;
-  lr: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+export type { EpochRecord } from './callbacks.js';
+export { evaluateSamples, type Samples, type Trainable } from './samples.js';
 
 export interface PhaseOptions {
   phase: 'head' | 'finetune';
@@ -67,103 +60,24 @@ export interface PhaseResult {
   seconds: number;
 }
 
+/** What the last-epoch checkpoint holds besides the weights and Adam moments. */
 interface LoopState {
   epoch: number;
   lr: number;
-  best: number;
-  bestEpoch: number;
-  bestValAcc: number;
-  wait: number;
-  plateauWait: number;
   history: EpochRecord[];
   finished: boolean;
   stoppedEarly: boolean;
   seconds: number;
-  optimizerArrays: number;
+  callbacks: object[];
 }
 
-const MIN_DELTA = 1e-4;
 const MIN_LR = 1e-7;
 
-function seedOf(...parts: number[]): number {
-  let h = 2166136261;
-  for (const p of parts) {
-    h ^= p >>> 0;
-    h = Math.imul(h, 16777619) >>> 0;
-    h ^= h >>> 13;
-  }
-  return h >>> 0;
-}
-
-function shuffled(n: number, seed: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const random = createRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order;
-}
-
-function take(
-  samples: Samples,
-  rows: ArrayLike<number>,
-  start: number,
-  end: number,
-): { x: tf.Tensor; y: tf.Tensor1D } {
-  const per = samples.shape.reduce((a, b) => a * b, 1);
-  const n = end - start;
-  const x = new Float32Array(n * per);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[start + i]!;
-    x.set(samples.x.subarray(r * per, (r + 1) * per), i * per);
-    y[i] = samples.y[r]!;
-  }
-  return { x: tf.tensor(x, [n, ...samples.shape]), y: tf.tensor1d(y, 'int32') };
-}
-
-/** Loss (label-smoothed, unweighted) and accuracy of `model` on `samples`, in batches, inference mode. */
-export function evaluateSamples(
-  model: Trainable,
-  samples: Samples,
-  smoothing: number,
-  batchSize = 256,
-): { loss: number; acc: number } {
-  const n = samples.y.length;
-  if (n === 0) return { loss: Number.NaN, acc: Number.NaN };
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
-    const idx = new Uint32Array(end - start).map((_, i) => start + i);
-    const { x, y } = take(samples, idx, 0, end - start);
-    const [l, c] = tf.tidy(() => {
-      const logits = model.logits(x);
-      return [
-        smoothedCrossEntropy(logits, y, smoothing).mul(end - start),
-        tf.equal(tf.argMax(logits, -1).toInt(), y).sum(),
-      ];
-    });
-    lossSum += l!.dataSync()[0] ?? 0;
-    correct += c!.dataSync()[0] ?? 0;
-    tf.dispose([x, y, l!, c!]);
-  }
-  return { loss: lossSum / n, acc: correct / n };
-}
-
-function fmt(v: number, digits = 4): string {
-  return Number.isFinite(v) ? v.toFixed(digits) : 'n/a';
-}
-
 /**
- * One training phase with Keras-like callbacks: Adam, per-step seeded dropout and shuffling,
- * best-by-val-loss weights restored at the end, early stopping, reduce-LR-on-plateau, a line
- * per epoch, per-epoch metrics to the tracker, and a checkpoint after every epoch so a killed
- * run resumes where it stopped (weights, Adam moments, counters, history).
+ * One training phase, Keras-style: Adam with per-step seeded dropout and per-epoch seeded
+ * shuffling, then callbacks at every epoch end (best-val-loss weights, early stopping,
+ * reduce-LR-on-plateau, a log line and tracker metrics) and a checkpoint of everything, so a
+ * killed run resumes where it stopped (weights, Adam moments, counters, history).
  */
 export async function trainPhase(
   model: Trainable,
@@ -171,82 +85,170 @@ export async function trainPhase(
   val: Samples,
   options: PhaseOptions,
 ): Promise<PhaseResult> {
-  const vars = model.variables;
-  const lastDir = join(options.checkpointDir, options.phase, 'last');
-  const bestDir = join(options.checkpointDir, options.phase, 'best');
-  const optimizer = tf.train.adam(options.lr);
-  const setLr = (lr: number) => {
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-  };
-  const snapshot = () => vars.map((v) => ({ shape: v.shape, data: v.dataSync() as Float32Array }));
-  const restore = (arrays: { shape: number[]; data: Float32Array }[]) => {
-    vars.forEach((v, i) => {
-      const a = arrays[i]!;
-      v.assign(tf.tensor(a.data, a.shape));
-    });
-  };
-
-  let state: LoopState = {
-    epoch: 0,
-    lr: options.lr,
-    best: Number.POSITIVE_INFINITY,
-    bestEpoch: 0,
-    bestValAcc: Number.NaN,
-    wait: 0,
-    plateauWait: 0,
-    history: [],
-    finished: false,
-    stoppedEarly: false,
-    seconds: 0,
-    optimizerArrays: 0,
-  };
-  let resumedAfter: number | undefined;
-  const saved = await loadCheckpoint<LoopState>(lastDir);
-  if (saved && saved.arrays.length >= vars.length) {
-    state = saved.state;
-    restore(saved.arrays.slice(0, vars.length));
-    const opt = saved.arrays.slice(vars.length);
-    if (opt.length > 0) {
-      await optimizer.setWeights(opt.map((a, i) => ({ name: `w${i}`, tensor: tf.tensor(a.data, a.shape) })));
-    }
-    resumedAfter = state.epoch;
-    options.log.info(
-      state.finished
-        ? `${options.phase}: finished in an earlier attempt (checkpoint ${lastDir}), reusing it`
-        : `${options.phase}: resuming after epoch ${state.epoch}/${options.epochs} from checkpoint ${lastDir}`,
-      { resumedAfter: state.epoch },
-    );
+  const loop = new PhaseLoop(model, train, val, options);
+  try {
+    await loop.resume();
+    while (!loop.done) await loop.runEpoch();
+    return await loop.finish();
+  } finally {
+    loop.dispose();
   }
-  setLr(state.lr);
+}
 
-  const classWeights = options.classWeights ? tf.tensor1d(options.classWeights) : undefined;
-  const n = train.y.length;
-  const steps = Math.ceil(n / options.batchSize);
-  while (!state.finished && state.epoch < options.epochs) {
-    options.signal?.throwIfAborted();
-    const epoch = state.epoch + 1;
+class PhaseLoop implements LoopControl {
+  private state: LoopState;
+  private resumedAfter: number | undefined;
+  private readonly optimizer: tf.AdamOptimizer;
+  private readonly classWeights: tf.Tensor1D | undefined;
+  private readonly dirs: { last: string; best: string };
+  private readonly best: BestCheckpoint;
+  private readonly callbacks: Callback[];
+
+  constructor(
+    private readonly model: Trainable,
+    private readonly train: Samples,
+    private readonly val: Samples,
+    private readonly options: PhaseOptions,
+  ) {
+    this.state = {
+      epoch: 0,
+      lr: options.lr,
+      history: [],
+      finished: false,
+      stoppedEarly: false,
+      seconds: 0,
+      callbacks: [],
+    };
+    this.optimizer = tf.train.adam(options.lr);
+    this.classWeights = options.classWeights ? tf.tensor1d(options.classWeights) : undefined;
+    this.dirs = checkpointDirs(options.checkpointDir, options.phase);
+    this.best = new BestCheckpoint(this.dirs.best, {
+      get: () => this.snapshot(),
+      set: (weights) => this.restore(weights),
+    });
+    this.callbacks = [
+      this.best,
+      new EpochLogger(options.log, options.tracker, (epoch) => this.best.isBest(epoch)),
+      new EarlyStopping({ patience: options.earlyStoppingPatience }),
+      new ReduceLrOnPlateau({ ...options.plateau, minLr: MIN_LR }),
+    ];
+  }
+
+  get phase(): string {
+    return this.options.phase;
+  }
+  get epoch(): number {
+    return this.state.epoch;
+  }
+  get epochs(): number {
+    return this.options.epochs;
+  }
+  get history(): readonly EpochRecord[] {
+    return this.state.history;
+  }
+  get lr(): number {
+    return this.state.lr;
+  }
+  get stopped(): boolean {
+    return this.state.stoppedEarly;
+  }
+  get done(): boolean {
+    return this.state.finished || this.state.epoch >= this.options.epochs;
+  }
+
+  setLr(lr: number, reason: string): void {
+    this.state.lr = lr;
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.options.log.info(`${this.phase}: ${reason}`);
+  }
+
+  stop(reason: string): void {
+    this.state.stoppedEarly = true;
+    this.state.finished = true;
+    this.options.log.info(`${this.phase}: ${reason}`);
+  }
+
+  /** Continues from the last-epoch checkpoint of an earlier attempt, if there is one. */
+  async resume(): Promise<void> {
+    const vars = this.model.variables;
+    const saved = await loadCheckpoint<LoopState>(this.dirs.last);
+    if (saved && saved.arrays.length >= vars.length) {
+      this.state = saved.state;
+      this.restore(saved.arrays.slice(0, vars.length));
+      const opt = saved.arrays.slice(vars.length);
+      if (opt.length > 0)
+        await this.optimizer.setWeights(
+          opt.map((a, i) => ({ name: `w${i}`, tensor: tf.tensor(a.data, a.shape) })),
+        );
+      this.callbacks.forEach((c, i) => {
+        if (saved.state.callbacks[i]) c.state = saved.state.callbacks[i]!;
+      });
+      this.resumedAfter = this.state.epoch;
+      this.options.log.info(
+        this.state.finished
+          ? `${this.phase}: finished in an earlier attempt (checkpoint ${this.dirs.last}), reusing it`
+          : `${this.phase}: resuming after epoch ${this.state.epoch}/${this.epochs} from checkpoint ${this.dirs.last}`,
+        { resumedAfter: this.state.epoch },
+      );
+    }
+    (this.optimizer as unknown as { learningRate: number }).learningRate = this.state.lr;
+  }
+
+  /** Trains one epoch, validates, runs the callbacks and checkpoints. */
+  async runEpoch(): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    const epoch = this.state.epoch + 1;
     const started = performance.now();
-    const order = shuffled(n, seedOf(options.seed, options.phase === 'head' ? 1 : 2, epoch));
+    const fit = await this.fitEpoch(epoch);
+    const v = evaluateSamples(this.model, this.val, this.options.labelSmoothing);
+    const seconds = (performance.now() - started) / 1000;
+    const n = this.train.y.length;
+    const record: EpochRecord = {
+      phase: this.phase,
+      epoch: this.options.epochOffset + epoch,
+      loss: fit.loss,
+      acc: fit.acc,
+      val_loss: v.loss,
+      val_acc: v.acc,
+      lr: this.state.lr,
+      seconds,
+      imagesPerSecond: n / seconds,
+    };
+    this.state.history.push(record);
+    this.state.seconds += seconds;
+    this.state.epoch = epoch;
+    for (const callback of this.callbacks) await callback.onEpochEnd(record, this);
+    if (epoch >= this.epochs) this.state.finished = true;
+    await this.saveLast();
+    this.options.onCheckpoint?.(epoch);
+  }
+
+  /** The epoch's minibatches in a seeded order: one Adam step each, with seeded dropout. */
+  private async fitEpoch(epoch: number): Promise<{ loss: number; acc: number }> {
+    const { batchSize, seed, labelSmoothing } = this.options;
+    const n = this.train.y.length;
+    const steps = Math.ceil(n / batchSize);
+    const order = shuffledOrder(n, seedOf(seed, this.phase === 'head' ? 1 : 2, epoch));
     const bar =
-      options.phase === 'finetune'
-        ? options.progress?.(`fine-tune epoch ${epoch}/${options.epochs}`, steps, 'steps')
+      this.phase === 'finetune'
+        ? this.options.progress?.(`fine-tune epoch ${epoch}/${this.epochs}`, steps, 'steps')
         : undefined;
     let lossSum = 0;
     let correct = 0;
     for (let s = 0; s < steps; s++) {
-      const start = s * options.batchSize;
-      const end = Math.min(n, start + options.batchSize);
-      const { x, y } = take(train, order, start, end);
-      const dropoutSeed = seedOf(options.seed, 7, epoch, s);
+      const start = s * batchSize;
+      const end = Math.min(n, start + batchSize);
+      const { x, y } = takeBatch(this.train, order, start, end);
+      const dropoutSeed = seedOf(seed, 7, epoch, s);
       let hits: tf.Tensor | undefined;
-      const cost = optimizer.minimize(
+      const cost = this.optimizer.minimize(
         () => {
-          const logits = model.logits(x, dropoutSeed);
+          const logits = this.model.logits(x, dropoutSeed);
           hits = tf.keep(tf.equal(tf.argMax(logits, -1).toInt(), y).sum());
-          return smoothedCrossEntropy(logits, y, options.labelSmoothing, classWeights);
+          return smoothedCrossEntropy(logits, y, labelSmoothing, this.classWeights);
         },
         true,
-        vars,
+        this.model.variables,
       );
       lossSum += (cost!.dataSync()[0] ?? 0) * (end - start);
       correct += hits!.dataSync()[0] ?? 0;
@@ -254,84 +256,48 @@ export async function trainPhase(
       bar?.tick(1);
     }
     bar?.stop();
-    const v = evaluateSamples(model, val, options.labelSmoothing);
-    const seconds = (performance.now() - started) / 1000;
-    const record: EpochRecord = {
-      phase: options.phase,
-      epoch: options.epochOffset + epoch,
-      loss: lossSum / n,
-      acc: correct / n,
-      val_loss: v.loss,
-      val_acc: v.acc,
-      lr: state.lr,
-      seconds,
-      imagesPerSecond: n / seconds,
-    };
-    state.history.push(record);
-    state.seconds += seconds;
-    state.epoch = epoch;
+    return { loss: lossSum / n, acc: correct / n };
+  }
 
-    const improved = v.loss < state.best - MIN_DELTA;
-    if (improved) {
-      state.best = v.loss;
-      state.bestEpoch = epoch;
-      state.bestValAcc = v.acc;
-      state.wait = 0;
-      state.plateauWait = 0;
-      await saveCheckpoint(bestDir, { state: { epoch }, arrays: snapshot() });
-    } else {
-      state.wait++;
-      state.plateauWait++;
-    }
-    const eta = (state.seconds / state.history.length) * (options.epochs - epoch);
-    options.log.info(
-      `${options.phase} epoch ${epoch}/${options.epochs}  loss ${fmt(record.loss)}  acc ${fmt(record.acc)}  val_loss ${fmt(record.val_loss)}  val_acc ${fmt(record.val_acc)}  lr ${record.lr.toExponential(1)}  ${Math.round(record.imagesPerSecond)} img/s  ${seconds.toFixed(1)} s  ETA ${formatDuration(eta)}${improved ? '  *best' : ''}`,
-    );
-    await options.tracker?.logMetrics(
-      {
-        loss: record.loss,
-        acc: record.acc,
-        val_loss: record.val_loss,
-        val_acc: record.val_acc,
-        lr: record.lr,
-        images_per_second: record.imagesPerSecond,
-      },
-      record.epoch,
-    );
-    if (state.wait >= options.earlyStoppingPatience) {
-      options.log.info(
-        `${options.phase}: early stopping (val_loss has not improved for ${state.wait} epochs; best epoch ${state.bestEpoch})`,
-      );
-      state.stoppedEarly = true;
-      state.finished = true;
-    } else if (state.plateauWait >= options.plateau.patience && state.lr > MIN_LR) {
-      state.lr = Math.max(MIN_LR, state.lr * options.plateau.factor);
-      state.plateauWait = 0;
-      setLr(state.lr);
-      options.log.info(`${options.phase}: val_loss plateaued; learning rate → ${state.lr.toExponential(1)}`);
-    }
-    if (epoch >= options.epochs) state.finished = true;
-    const opt = await optimizer.getWeights();
+  private async saveLast(): Promise<void> {
+    const opt = await this.optimizer.getWeights();
     const optArrays = opt.map((w) => ({
       shape: w.tensor.shape,
       data: Float32Array.from(w.tensor.dataSync()),
     }));
-    state.optimizerArrays = optArrays.length;
-    await saveCheckpoint(lastDir, { state, arrays: [...snapshot(), ...optArrays] });
-    options.onCheckpoint?.(epoch);
+    this.state.callbacks = this.callbacks.map((c) => c.state);
+    await saveCheckpoint(this.dirs.last, { state: this.state, arrays: [...this.snapshot(), ...optArrays] });
   }
-  classWeights?.dispose();
-  const best = await loadCheckpoint<{ epoch: number }>(bestDir);
-  if (best) restore(best.arrays);
-  optimizer.dispose();
-  return {
-    history: state.history,
-    bestEpoch: state.bestEpoch,
-    bestValLoss: state.best,
-    bestValAcc: state.bestValAcc,
-    epochsRun: state.epoch,
-    stoppedEarly: state.stoppedEarly,
-    resumedAfter,
-    seconds: state.seconds,
-  };
+
+  /** Restores the best epoch's weights and reports the phase. */
+  async finish(): Promise<PhaseResult> {
+    for (const callback of this.callbacks) await callback.onTrainEnd();
+    const { best, bestEpoch, bestValAcc } = this.best.state;
+    return {
+      history: this.state.history,
+      bestEpoch,
+      bestValLoss: best,
+      bestValAcc,
+      epochsRun: this.state.epoch,
+      stoppedEarly: this.state.stoppedEarly,
+      resumedAfter: this.resumedAfter,
+      seconds: this.state.seconds,
+    };
+  }
+
+  dispose(): void {
+    this.classWeights?.dispose();
+    this.optimizer.dispose();
+  }
+
+  private snapshot(): Weights {
+    return this.model.variables.map((v) => ({ shape: v.shape, data: v.dataSync() as Float32Array }));
+  }
+
+  private restore(weights: Weights): void {
+    this.model.variables.forEach((v, i) => {
+      const a = weights[i]!;
+      v.assign(tf.tensor(a.data, a.shape));
+    });
+  }
 }

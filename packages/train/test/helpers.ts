@@ -9,10 +9,12 @@ import {
   noopTracker,
   type PlantidConfig,
   type PlantidConfigInput,
+  readStageInputs,
   type StageContext,
   silentProgress,
   type Tracker,
 } from '@plantid/core';
+import { type TrainInputs, trainStage } from '../src/index.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const sharedDir = resolve(repoRoot, '../shared');
@@ -116,8 +118,9 @@ export async function makeContext(
     log?: Logger;
     tracker?: Tracker;
   },
-): Promise<StageContext> {
+): Promise<StageContext<TrainInputs>> {
   const base = dirs.base ?? (await mkdtemp(join(tmpdir(), 'plantid-train-')));
+  const inputDirs = { dataset: dirs.datasetDir };
   return {
     config,
     configDir: base,
@@ -126,7 +129,8 @@ export async function makeContext(
     outDir: join(base, 'out'),
     workDir: dirs.workDir ?? join(base, 'work'),
     cacheDir: dirs.cacheDir ?? join(base, 'cache'),
-    inputs: { dataset: dirs.datasetDir },
+    inputs: await readStageInputs(trainStage, inputDirs, { config, configDir: base }),
+    inputDirs,
     log: dirs.log ?? createLogger({ level: 'warn' }),
     progress: silentProgress,
     tracker: dirs.tracker ?? noopTracker,

@@ -2,9 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryLogger, type Tracker, UsageError } from '@plantid/core';
-import { createEngine, layersModelToOnnx, loadLayersModel } from '@plantid/engine';
-import { augmentFromConfig, parseSpec, preprocessImage, specFromConfig } from '@plantid/preprocess';
+import {
+  createMemoryLogger,
+  parsePreprocessSpec as parseSpec,
+  type Tracker,
+  UsageError,
+} from '@plantid/core';
+import { createEngine, loadLayersModel } from '@plantid/engine';
+import { layersModelToOnnx } from '@plantid/onnx-convert';
+import { augmentFromConfig, preprocessImage, specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

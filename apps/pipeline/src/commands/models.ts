@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
+import { listModels, promote, readBundle, resolveBundle, rollback } from '@plantid/bundle';
 import { formatTable, loadConfig, resolvePath, UsageError } from '@plantid/core';
-import { listModels, promote, readBundle, resolveBundle, rollback } from '@plantid/export';
 import type { Command } from 'commander';
 import type { CommandModule } from './types.js';
 

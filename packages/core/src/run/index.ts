@@ -1,3 +1,4 @@
+export * from './code-hash.js';
 export * from './environment.js';
 export * from './layout.js';
 export * from './plan.js';

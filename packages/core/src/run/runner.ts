@@ -10,8 +10,9 @@ import type { Logger } from '../logger.js';
 import { resolvePath } from '../paths.js';
 import type { ProgressFactory } from '../progress.js';
 import { silentProgress } from '../progress-bars.js';
-import type { StageContext, StageDefinition, StageSummary } from '../stage.js';
+import { readStageInputs, type StageContext, type StageDefinition, type StageSummary } from '../stage.js';
 import { noopTracker, type Tracker } from '../tracker.js';
+import { codeHash } from './code-hash.js';
 import { type GitInfo, gitInfo, type RunEnvironment, runEnvironment } from './environment.js';
 import { createRunId, runLayout, stageMetaFile } from './layout.js';
 import { type PlanRequest, planStages } from './plan.js';
@@ -173,7 +174,7 @@ export async function readRunRecord(runsDir: string, runId: string): Promise<Run
 
 /**
  * Runs the planned stages of a pipeline. Each stage's cache key is the hash of its config
- * sections, its upstream outputs' content hashes, its fingerprint and its version; a stage
+ * sections, its upstream outputs' content hashes, its fingerprint, the hash of the code it runs and its version; a stage
  * whose key matches a finished output (in this run or an earlier one under the same runs dir)
  * is reused, the rest run into a temp dir renamed into `runs/<run-id>/<stage>/`. A rerun of a
  * config whose last run did not finish continues that run. Usage problems throw before
@@ -252,6 +253,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
       config: pick(config, definition.configKeys as readonly string[]),
       inputs: Object.fromEntries(upstream),
       fingerprint: (await definition.fingerprint?.(config, loaded.configDir)) ?? null,
+      code: definition.code ? await codeHash(definition.code) : null,
     });
     const rerun = options.force ? 'forced (--force)' : forced ? 'forced (--from)' : undefined;
     const cached = rerun ? undefined : await findFinishedOutput(runsDir, name, key, runId);
@@ -316,7 +318,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
     record.stages.push(result);
     await save();
     try {
-      const inputs = Object.fromEntries(definition.needs.map((need) => [need, layout.stageDir(need)]));
+      const inputDirs = Object.fromEntries(definition.needs.map((need) => [need, layout.stageDir(need)]));
+      // Upstream outputs are read (and checked against their contracts) before anything is written.
+      const inputs = await readStageInputs(definition, inputDirs, { config, configDir: loaded.configDir });
       const meta = await writeDirAtomic(stageDir, async (outDir) => {
         const ctx: StageContext = {
           config,
@@ -327,6 +331,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
           workDir,
           cacheDir: layout.cacheDir,
           inputs,
+          inputDirs,
           log: stageLog,
           progress,
           tracker,

@@ -1,5 +1,5 @@
+import { formatHash64 } from '@plantid/core';
 import { greyStats, laplacianVariance } from './blur.js';
-import { formatHash64 } from './hamming.js';
 import { phashFromGrey } from './phash.js';
 import { decodeThumbnail, meanColour, toGrey } from './thumbnail.js';
 

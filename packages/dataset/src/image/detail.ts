@@ -1,7 +1,5 @@
+import { DETAIL_SIDE } from '@plantid/core';
 import { resizeArea } from './resample.js';
-
-export const DETAIL_SIDE = 32;
-export const DETAIL_LENGTH = DETAIL_SIDE * DETAIL_SIDE;
 
 /**
  * Fine-detail signature used to confirm a pHash match: the 32×32 grey image minus its own
@@ -31,19 +29,4 @@ export function detailSignature(grey: Float32Array, width: number, height: numbe
   const scale = max > 0 ? 127 / max : 0;
   for (let i = 0; i < out.length; i++) out[i] = Math.round((residual[i]! / norm) * scale);
   return out;
-}
-
-/** Cosine similarity of two int8 detail signatures (quantisation makes it exact up to ~1e-3). */
-export function detailCorrelation(a: Int8Array, b: Int8Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

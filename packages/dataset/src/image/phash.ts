@@ -1,4 +1,4 @@
-import type { Hash64 } from './hamming.js';
+import type { Hash64 } from '@plantid/core';
 import { resizeArea } from './resample.js';
 
 const N = 32;

@@ -1,16 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FEEDBACK_FILE, type FeedbackRecord } from '@plantid/core';
-import type { FeedbackOrigin } from '../records.js';
+import { FEEDBACK_FILE, type FeedbackOrigin, parseFeedbackLine, type SourceSpec } from '@plantid/core';
 import { slugIds } from '../slug.js';
 import { fileInsideRoot } from './listFile.js';
-import type { Candidate, Notice, SourceSpec } from './types.js';
-
-/** A feedback line as read: nothing in it is trusted until checked. */
-type FeedbackLine = { [K in keyof FeedbackRecord]?: unknown } & {
-  model?: { name?: unknown; version?: unknown };
-  predicted?: { label?: unknown; confidence?: unknown };
-};
+import type { Candidate, Notice } from './types.js';
 
 /**
  * Lists a serving feedback store: the photos users gave with consent, each under the label id
@@ -30,20 +23,15 @@ export async function listFeedbackSource(source: SourceSpec, notices: Notice[]):
   for (const [i, raw] of lines.entries()) {
     if (!raw.trim()) continue;
     const where = `${list}:${i + 1}`;
-    let line: FeedbackLine;
-    try {
-      line = JSON.parse(raw) as FeedbackLine;
-    } catch {
+    const parsed = parseFeedbackLine(raw);
+    if ('problem' in parsed) {
       // The last line may be cut short by a server that died while appending.
-      notices.push({ where, message: 'not valid JSON; skipped' });
+      notices.push({ where, message: `${parsed.problem}; skipped` });
       continue;
     }
-    if (line.consent !== true || typeof line.image !== 'string') {
+    const line = parsed.record;
+    if (!line.consent || line.image === null) {
       withoutPhoto++;
-      continue;
-    }
-    if (typeof line.label !== 'string' || !line.label) {
-      notices.push({ where, message: 'feedback without a label; skipped' });
       continue;
     }
     const found = await fileInsideRoot(source.root, line.image, where, notices);
@@ -67,19 +55,9 @@ export async function listFeedbackSource(source: SourceSpec, notices: Notice[]):
   return [...byImage.values()];
 }
 
-function origin(line: FeedbackLine): FeedbackOrigin {
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  return {
-    id: text(line.id),
-    time: text(line.time),
-    predictionId: text(line.predictionId),
-    model: { name: text(line.model?.name), version: text(line.model?.version) },
-    predicted: {
-      label: text(line.predicted?.label),
-      confidence: typeof line.predicted?.confidence === 'number' ? line.predicted.confidence : 0,
-    },
-    correct: line.correct === true,
-  };
+function origin(record: FeedbackOrigin): FeedbackOrigin {
+  const { id, time, predictionId, model, predicted, correct } = record;
+  return { id, time, predictionId, model, predicted, correct };
 }
 
 /**

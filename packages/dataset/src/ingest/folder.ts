@@ -1,8 +1,9 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import type { SourceSpec } from '@plantid/core';
 import { IMAGE_EXTENSIONS, isImageFile } from '@plantid/core';
-import type { Candidate, Notice, SourceSpec } from './types.js';
+import type { Candidate, Notice } from './types.js';
 
 interface WalkState {
   notices: Notice[];

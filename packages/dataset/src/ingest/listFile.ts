@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { SourceSpec, Split } from '@plantid/core';
 import { UsageError } from '@plantid/core';
 import { parse } from 'csv-parse/sync';
-import type { Split } from '../records.js';
-import type { Candidate, Notice, SourceSpec } from './types.js';
+import type { Candidate, Notice } from './types.js';
 
 const COLUMN_ALIASES: Record<string, string> = {
   path: 'path',

@@ -1,61 +1,12 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, resolve } from 'node:path';
-import type { PlantidConfig } from '@plantid/core';
-import { UsageError } from '@plantid/core';
+import { type PlantidConfig, type SourceSpec, sourceSpecs, UsageError } from '@plantid/core';
 import { listFeedbackSource, resolveFeedbackLabels } from './feedback.js';
 import { listFolderSource } from './folder.js';
 import { listManifestSource } from './listFile.js';
-import type { Candidate, Notice, SourceSpec } from './types.js';
+import type { Candidate, Notice } from './types.js';
 
 type DataConfig = PlantidConfig['data'];
-
-/** `data.root` (shorthand) and `data.sources[]`, paths resolved against the config folder. */
-export function sourceSpecs(data: DataConfig, configDir: string): SourceSpec[] {
-  const specs: SourceSpec[] = [];
-  if (data.root) {
-    const root = resolve(configDir, data.root);
-    specs.push({
-      name: basename(root),
-      root,
-      manifest: null,
-      license: data.license ?? null,
-      feedback: false,
-    });
-  }
-  for (const s of data.sources ?? []) {
-    const root = resolve(configDir, s.root);
-    specs.push({
-      name: s.name ?? basename(root),
-      root,
-      manifest: s.manifest ? resolve(configDir, s.manifest) : null,
-      license: s.license ?? data.license ?? null,
-      feedback: s.feedback ?? false,
-    });
-  }
-  return specs;
-}
-
-/**
- * The image a manifest record names: its absolute `file` (the dataset stage always writes one),
- * else its `path` under the root of the source it names, matched by the names `sourceSpecs` gives.
- */
-export function recordFile(
-  record: { path: string; file?: string | undefined; source?: string | null | undefined },
-  data: DataConfig,
-  configDir: string,
-): string {
-  if (record.file) return record.file;
-  if (isAbsolute(record.path)) return record.path;
-  const specs = sourceSpecs(data, configDir);
-  const spec = specs.find((s) => s.name === record.source) ?? (specs.length === 1 ? specs[0] : undefined);
-  if (!spec)
-    throw new UsageError(`cannot tell which data source holds ${record.path}`, {
-      where: 'data.sources',
-      hint: 'run the dataset stage again (its manifest records carry each file)',
-    });
-  return resolve(spec.root, record.path);
-}
 
 /** Cheap up-front checks: every root is a folder and every manifest a file. */
 export async function validateSources(data: DataConfig, configDir: string): Promise<void> {

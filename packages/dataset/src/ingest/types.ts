@@ -1,4 +1,4 @@
-import type { FeedbackOrigin, Split } from '../records.js';
+import type { FeedbackOrigin, Split } from '@plantid/core';
 
 /** One image file to analyse, before its bytes are read. */
 export interface Candidate {
@@ -21,13 +21,4 @@ export interface Candidate {
 export interface Notice {
   where: string;
   message: string;
-}
-
-export interface SourceSpec {
-  name: string;
-  root: string;
-  manifest: string | null;
-  license: string | null;
-  /** `root` is a serving feedback store. */
-  feedback: boolean;
 }

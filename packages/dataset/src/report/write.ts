@@ -1,7 +1,21 @@
 import { join } from 'node:path';
-import { createRandom, renderSvg, shuffle, svgToPng, writeFileAtomic, writeJsonAtomic } from '@plantid/core';
+import {
+  CLASS_WEIGHTS_FILE,
+  classWeightsSchema,
+  createRandom,
+  LABELS_FILE,
+  MANIFEST_FILE,
+  renderSvg,
+  SIGNATURES_FILE,
+  shuffle,
+  svgToPng,
+  writeFileAtomic,
+  writeJsonAtomic,
+  writeJsonContract,
+  writeLabels,
+  writeManifest,
+} from '@plantid/core';
 import type { PreparedDataset } from '../build.js';
-import { SIGNATURES_FILE } from '../leakage.js';
 import { classDistributionSpec, histogramSpec, meanColourSpec, sizeScatterSpec } from './charts.js';
 import { type ReportView, renderHtml } from './html.js';
 import { thumbnailsFor } from './thumbnails.js';
@@ -23,13 +37,10 @@ export async function writeOutputs(
   outDir: string,
   options: ReportOptions,
 ): Promise<void> {
-  await writeFileAtomic(
-    join(outDir, 'manifest.jsonl'),
-    p.records.map((r) => JSON.stringify(r)).join('\n') + '\n',
-  );
+  await writeManifest(join(outDir, MANIFEST_FILE), p.records);
   await writeFileAtomic(join(outDir, SIGNATURES_FILE), p.signatures);
-  await writeJsonAtomic(join(outDir, 'labels.json'), p.labels);
-  await writeJsonAtomic(join(outDir, 'class_weights.json'), p.classWeights);
+  await writeLabels(join(outDir, LABELS_FILE), p.labels);
+  await writeJsonContract(classWeightsSchema, join(outDir, CLASS_WEIGHTS_FILE), p.classWeights);
 
   const decoded = p.records.map((r, i) => ({ r, a: p.analyses[i]! })).filter(({ r }) => r.width !== null);
   const flaggedAll = p.records

@@ -1,5 +1,5 @@
+import type { ReliabilityBin } from '@plantid/core';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ReliabilityBin } from '../calibration.js';
 
 const font = { font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif' };
 

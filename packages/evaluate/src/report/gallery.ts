@@ -1,4 +1,4 @@
-import type { Label } from '../split-metrics.js';
+import type { Label } from '@plantid/core';
 import type { GalleryItem } from './html.js';
 import { thumbnailDataUri } from './images.js';
 
@@ -7,7 +7,7 @@ import { thumbnailDataUri } from './images.js';
  * with thumbnail, true and predicted class and the model's confidences.
  */
 export async function topLossGallery(
-  items: readonly { path: string; absPath: string; labelIndex: number }[],
+  items: readonly { path: string; file: string; labelIndex: number }[],
   probs: Float32Array,
   labels: readonly Label[],
   size: number,
@@ -32,7 +32,7 @@ export async function topLossGallery(
       confidence: m.confidence,
       trueProbability: m.pTrue,
       loss: m.loss,
-      thumbnail: await thumbnailDataUri(m.item.absPath),
+      thumbnail: await thumbnailDataUri(m.item.file),
     });
   }
   return { gallery, misclassified: misses.length };

@@ -1,6 +1,4 @@
-import type { LeakPair } from '@plantid/dataset';
-import type { GateResult } from '../gate.js';
-import type { SplitMetrics } from '../split-metrics.js';
+import type { GateResult, LeakPair, SplitMetrics } from '@plantid/core';
 
 export interface GalleryItem {
   path: string;

@@ -1,16 +1,10 @@
-/** The manifest.jsonl fields the model card and parity sampling read (dataset → contract). */
-export interface DatasetRecord {
-  id: string;
-  path: string;
-  label: string;
-  labelId: string;
-  split: 'train' | 'val' | 'test' | null;
-  source?: string | null;
-  license?: string | null;
-  flags?: string[];
-  /** Absolute path when the dataset stage ran. */
-  file?: string;
-}
+import type { ManifestRecord } from '@plantid/core';
+
+/** The manifest fields the model card and parity sampling read (a manifest record has them all). */
+export type DatasetRecord = Pick<
+  ManifestRecord,
+  'id' | 'path' | 'label' | 'labelId' | 'split' | 'source' | 'license'
+>;
 
 export interface DatasetSummary {
   /** Records in the manifest, excluded ones included. */

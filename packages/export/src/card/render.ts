@@ -1,16 +1,16 @@
-import type { BundleLabel } from '../bundle/labels.js';
-import type { BundleManifest, ParityResult } from '../bundle/manifest.js';
+import type { BundleManifest, Label, MetricsFile, ParityResult } from '@plantid/core';
 import type { DatasetSummary } from './data-summary.js';
 
 export interface ModelCardInput {
   name: string;
   version: number;
   created: Date;
-  labels: readonly BundleLabel[];
+  labels: readonly Label[];
   data: DatasetSummary;
   /** Evaluate's metrics.json, or null when evaluate did not run. */
   metrics: unknown;
-  backbone: { family: string; weights: string; license: string | null };
+  /** The pretrained weights: family, where they come from (train.json), licence (null = not declared). */
+  backbone: { family: string; source: string; license: string | null };
   preprocess: { size: number; resize: string; normalize: unknown };
   parity: ParityResult | null;
   quantization: BundleManifest['quantization'];
@@ -156,8 +156,8 @@ export function renderModelCard(input: ModelCardInput): string {
   }
   push('');
   push(
-    `Pretrained weights (${input.backbone.family}, ${input.backbone.weights}): ` +
-      (input.backbone.license ?? 'not declared — set export.card.weightsLicense in config.yaml'),
+    `Pretrained weights (${input.backbone.family}, ${input.backbone.source}): ` +
+      (input.backbone.license ?? 'not declared — set model.license in config.yaml'),
     '',
   );
   push(
@@ -166,6 +166,26 @@ export function renderModelCard(input: ModelCardInput): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * What the card's metrics table shows of evaluate's metrics.json: test accuracy (top-1, top-k),
+ * macro F1, calibrated ECE and the temperature, and how many test images they rest on.
+ */
+export function cardMetrics(metrics: MetricsFile): Record<string, unknown> {
+  const { test, calibration } = metrics;
+  return {
+    top1: test.top1,
+    ...Object.fromEntries(
+      Object.entries(test.topK)
+        .filter(([k]) => k !== '1')
+        .map(([k, v]) => [`top${k}`, v]),
+    ),
+    macroF1: test.macro.f1,
+    ece: test.eceCalibrated,
+    calibration: { temperature: calibration.temperature },
+    testImages: test.count,
+  };
 }
 
 /**

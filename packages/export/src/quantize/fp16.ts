@@ -1,4 +1,4 @@
-import { decodeModel, encodeModel } from '@plantid/engine';
+import { decodeModel, encodeModel } from '@plantid/onnx-convert';
 import { toFloat16Bits } from './float16.js';
 import {
   DataType,

@@ -1,4 +1,4 @@
-import { decodeModel, encodeModel } from '@plantid/engine';
+import { decodeModel, encodeModel } from '@plantid/onnx-convert';
 import type { QuantizeStats } from './fp16.js';
 import {
   DataType,

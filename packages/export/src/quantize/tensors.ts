@@ -1,4 +1,4 @@
-import { type OnnxTypes, onnx } from '@plantid/engine';
+import { type OnnxTypes, onnx } from '@plantid/onnx-convert';
 
 export type TensorProto = OnnxTypes.TensorProto;
 export type ModelProto = OnnxTypes.ModelProto;

@@ -1,14 +1,18 @@
 import { join } from 'node:path';
-import { type StageContext, WorkError, writeJsonAtomic } from '@plantid/core';
-import { recordFile } from '@plantid/dataset';
-import { layersModelToOnnx } from '@plantid/engine';
+import type { OnnxVariant } from '@plantid/bundle';
+import {
+  type BundleManifest,
+  type ParityResult,
+  type StageContext,
+  type TrainOutput,
+  WorkError,
+  writeJsonAtomic,
+} from '@plantid/core';
+import { layersModelToOnnx } from '@plantid/onnx-convert';
 import type * as tf from '@tensorflow/tfjs';
-import type { OnnxVariant } from '../bundle/layout.js';
-import type { BundleManifest, ParityResult } from '../bundle/manifest.js';
 import type { DatasetRecord } from '../card/data-summary.js';
 import { assertParity, checkVariantParity, type ParityCheckResult } from '../parity/parity.js';
 import { quantizeVariants } from '../quantize/quantize.js';
-import type { TrainOutput } from './inputs.js';
 import { loadParityBatch, pickParityRecords } from './parity-images.js';
 
 export interface CheckedOnnx {
@@ -23,10 +27,10 @@ export interface CheckedOnnx {
  * leaving the figures in `workDir/parity.json`; on success also writes `outDir/parity.json`.
  */
 export async function buildCheckedOnnx(
-  ctx: StageContext,
+  ctx: StageContext<unknown>,
   model: tf.LayersModel,
   train: TrainOutput,
-  records: readonly DatasetRecord[],
+  records: readonly (DatasetRecord & { file: string })[],
 ): Promise<CheckedOnnx> {
   const { config, log } = ctx;
   const fp32 = layersModelToOnnx(model, { name: config.model.name });
@@ -50,7 +54,7 @@ export async function buildCheckedOnnx(
     batch = await loadParityBatch(
       picked,
       train.preprocess,
-      (r) => recordFile(r, config.data, ctx.configDir),
+      (r) => r.file,
       () => {
         if (ctx.signal.aborted)
           throw new WorkError('interrupted while loading parity images', { where: 'export' });

@@ -1,44 +1,52 @@
 import { cp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  defineStage,
-  hashJson,
-  isUrl,
-  resolvePath,
-  type StageContext,
-  type StageSummary,
-  sha256File,
-  UsageError,
-  WorkError,
-} from '@plantid/core';
-import { loadLayersModel, selectTfjsBackend } from '@plantid/engine';
-import type { BundleManifest } from '../bundle/manifest.js';
-import { PRODUCER } from '../bundle/producer.js';
-import { readBundle } from '../bundle/read.js';
-import { writeBundle } from '../bundle/write.js';
-import { summariseDataset } from '../card/data-summary.js';
-import { renderModelCard } from '../card/render.js';
-import { findPublished, nextVersion, publishBundle, VersionTakenError } from '../registry/registry.js';
-import { buildCheckedOnnx, type CheckedOnnx } from './checked-onnx.js';
+  findPublished,
+  nextVersion,
+  publishBundle,
+  readBundle,
+  VersionTakenError,
+  writeBundle,
+} from '@plantid/bundle';
 import {
-  backboneHash,
-  backboneLicense,
+  type BundleManifest,
   type DatasetOutput,
+  defineStage,
+  type EvaluateOutput,
+  hashJson,
+  type MetricsFile,
   readDatasetOutput,
   readEvaluateOutput,
   readTrainOutput,
+  resolvePath,
+  type StageContext,
+  type StageSummary,
   type TrainOutput,
-} from './inputs.js';
+  UsageError,
+} from '@plantid/core';
+import { loadLayersModel, selectTfjsBackend } from '@plantid/engine';
+import { summariseDataset } from '../card/data-summary.js';
+import { cardMetrics, renderModelCard } from '../card/render.js';
+import { buildCheckedOnnx, type CheckedOnnx } from './checked-onnx.js';
+
+/** What the export stage reads: the dataset, train and evaluate outputs (evaluate absent in library use). */
+export interface ExportInputs {
+  dataset: DatasetOutput;
+  train: TrainOutput;
+  evaluate?: EvaluateOutput;
+}
 
 /** How many times a version taken by a concurrent export is retried with the next number. */
 const PUBLISH_ATTEMPTS = 3;
 
-export const exportStage = defineStage({
+export const exportStage = defineStage<ExportInputs>({
   name: 'export',
   description:
     'convert the trained model to ONNX (+ fp16/int8), check parity on real test photos, write and publish the bundle',
   version: '1',
+  code: import.meta.url,
   needs: ['dataset', 'train', 'evaluate'],
+  readers: { dataset: readDatasetOutput, train: readTrainOutput, evaluate: readEvaluateOutput },
   configKeys: ['export', 'model'],
   outputs: ['bundle/<name>/<version>/', 'parity.json'],
   async validate(config, configDir) {
@@ -60,11 +68,10 @@ export const exportStage = defineStage({
   run: runExport,
 });
 
-async function runExport(ctx: StageContext): Promise<StageSummary> {
+async function runExport(ctx: StageContext<ExportInputs>): Promise<StageSummary> {
   const { config, log } = ctx;
-  const train = await readTrainOutput(requireInput(ctx, 'train'));
-  const dataset = await readDatasetOutput(requireInput(ctx, 'dataset'));
-  const metrics = await readEvaluateOutput(ctx.inputs.evaluate);
+  const { train, dataset } = ctx.inputs;
+  const metrics = ctx.inputs.evaluate?.metrics ?? null;
   if (metrics === null) log.warn('no evaluate output: the bundle has no metrics and its card says so');
 
   const name = config.model.name;
@@ -72,12 +79,12 @@ async function runExport(ctx: StageContext): Promise<StageSummary> {
   const hashes: BundleManifest['hashes'] = {
     config: hashJson(config),
     dataset: dataset.hash,
-    backbone: backboneHash(train.info, config.model.sha256 ?? (await localWeightsHash(ctx))),
+    backbone: train.record.hashes.backbone,
     model: train.modelHash,
   };
 
   // A run killed after publishing finds its version again instead of adding a duplicate.
-  const published = await findPublished(registryDir, name, hashes, PRODUCER.version);
+  const published = await findPublished(registryDir, name, hashes);
   if (published !== undefined) {
     log.info(`this model is already published as ${name}@${published}; reusing it`);
     const bundleDir = join(ctx.outDir, 'bundle', name, String(published));
@@ -118,13 +125,13 @@ async function runExport(ctx: StageContext): Promise<StageSummary> {
 }
 
 async function writeExportBundle(
-  ctx: StageContext,
+  ctx: StageContext<ExportInputs>,
   bundleDir: string,
   parts: {
     version: number;
     train: TrainOutput;
     dataset: DatasetOutput;
-    metrics: unknown;
+    metrics: MetricsFile | null;
     hashes: BundleManifest['hashes'];
     checked: CheckedOnnx | null;
   },
@@ -132,6 +139,12 @@ async function writeExportBundle(
   const { config } = ctx;
   const { version, train, checked } = parts;
   const created = new Date();
+  const backbone = {
+    family: train.record.backbone.family,
+    source: train.record.backbone.source,
+    // export.card.weightsLicense (older configs) still overrides what train recorded.
+    license: config.export.card.weightsLicense ?? train.record.backbone.license,
+  };
   const modelBytes = Object.fromEntries(
     Object.entries(checked?.onnx ?? {}).map(([v, bytes]) => [v, bytes.byteLength]),
   );
@@ -141,12 +154,8 @@ async function writeExportBundle(
     created,
     labels: train.labels,
     data: summariseDataset(parts.dataset.records),
-    metrics: parts.metrics,
-    backbone: {
-      family: config.model.backbone,
-      weights: config.model.weights,
-      license: config.export.card.weightsLicense ?? backboneLicense(train.info),
-    },
+    metrics: parts.metrics && cardMetrics(parts.metrics),
+    backbone,
     preprocess: train.preprocess,
     parity: checked?.parity ?? null,
     quantization: checked?.quantization ?? {},
@@ -166,6 +175,7 @@ async function writeExportBundle(
     ...(parts.metrics !== null ? { metrics: parts.metrics } : {}),
     card,
     hashes: parts.hashes,
+    backbone,
     parity: checked?.parity ?? null,
     quantization: checked?.quantization ?? {},
   });
@@ -173,7 +183,7 @@ async function writeExportBundle(
 
 /** Publishes into the registry (alias latest), tells the tracker, and returns the run-summary figures. */
 async function publish(
-  ctx: StageContext,
+  ctx: StageContext<ExportInputs>,
   bundleDir: string,
   registryDir: string,
   manifest: BundleManifest,
@@ -203,20 +213,4 @@ async function publish(
     parityMaxAbsDiff: manifest.parity?.variants.fp32?.maxAbsDiff ?? null,
     int8Top1Agreement: manifest.parity?.variants.int8?.top1Agreement ?? null,
   };
-}
-
-function requireInput(ctx: StageContext, stage: string): string {
-  const dir = ctx.inputs[stage];
-  if (!dir)
-    throw new WorkError(`the export stage needs the ${stage} stage output`, {
-      hint: `add ${stage} to stages`,
-    });
-  return dir;
-}
-
-/** sha256 of a local backbone model.json; undefined for URLs (train.json or model.sha256 carry those). */
-async function localWeightsHash(ctx: StageContext): Promise<string | undefined> {
-  const weights = ctx.config.model.weights;
-  if (isUrl(weights)) return undefined;
-  return sha256File(resolvePath(ctx, weights)).catch(() => undefined);
 }

@@ -8,11 +8,11 @@ import type { DatasetRecord } from '../card/data-summary.js';
  * is too small), spread round-robin over classes so every class is seen, in a fixed order
  * (by content id) so reruns compare the same images.
  */
-export function pickParityRecords(records: readonly DatasetRecord[], n: number): DatasetRecord[] {
-  const picked: DatasetRecord[] = [];
+export function pickParityRecords<R extends DatasetRecord>(records: readonly R[], n: number): R[] {
+  const picked: R[] = [];
   for (const split of ['test', 'val', 'train'] as const) {
     if (picked.length >= n) break;
-    const byClass = new Map<string, DatasetRecord[]>();
+    const byClass = new Map<string, R[]>();
     for (const r of records.filter((r) => r.split === split).sort((a, b) => (a.id < b.id ? -1 : 1))) {
       const list = byClass.get(r.labelId) ?? [];
       list.push(r);
@@ -30,10 +30,10 @@ export function pickParityRecords(records: readonly DatasetRecord[], n: number):
 }
 
 /** Decodes and preprocesses the parity images into one NHWC batch, exactly as serving will. */
-export async function loadParityBatch(
-  records: readonly DatasetRecord[],
+export async function loadParityBatch<R>(
+  records: readonly R[],
   spec: PreprocessSpec,
-  imagePath: (record: DatasetRecord) => string,
+  imagePath: (record: R) => string,
   onImage?: () => void,
 ): Promise<Float32Array> {
   const per = spec.size * spec.size * 3;

@@ -1,19 +1,27 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   configSchema,
   createMemoryLogger,
+  hashJson,
+  type ManifestRecord,
+  type MetricsFile,
   type PlantidConfig,
   type PlantidConfigInput,
   type Progress,
+  readStageInputs,
+  type SplitMetrics,
   type StageContext,
   sha256,
   type Tracker,
   writeJsonAtomic,
+  writeManifest,
+  writeMetricsFile,
+  writeTrainRecord,
 } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
-import type { DatasetRecord } from '../../src/card/data-summary.js';
+import { type ExportInputs, exportStage } from '../../src/stage/export-stage.js';
 import { tempDir } from './fixtures.js';
 
 /** From the repo root (vitest's cwd) the shared data sits at ../shared. */
@@ -47,11 +55,11 @@ const silent: Progress = { tick() {}, setTotal() {}, stop() {} };
 export interface StageFixture {
   work: string;
   config: PlantidConfig;
-  inputs: Record<string, string>;
+  inputDirs: Record<string, string>;
   registry: string;
   tracker: ReturnType<typeof recordingTracker>;
-  /** A fresh StageContext (new outDir) over the same inputs. */
-  context(): Promise<StageContext & { log: ReturnType<typeof createMemoryLogger> }>;
+  /** A fresh StageContext (new outDir) over the same input folders, read anew. */
+  context(): Promise<StageContext<ExportInputs> & { log: ReturnType<typeof createMemoryLogger> }>;
 }
 
 /**
@@ -73,7 +81,7 @@ export async function stageFixture(
 
   const datasetDir = join(runDir, 'dataset');
   await mkdir(datasetDir, { recursive: true });
-  const records: DatasetRecord[] = [];
+  const records: ManifestRecord[] = [];
   for (const [c, folder] of classFolders.entries()) {
     const files = (await readdir(join(dataRoot, folder))).sort().slice(0, 8);
     for (const [i, file] of files.entries()) {
@@ -84,18 +92,31 @@ export async function stageFixture(
         label: folder,
         labelId: slug(classNames[c]!),
         split: i < 4 ? 'train' : i < 5 ? 'val' : 'test',
+        file: join(dataRoot, folder, file),
+        width: 256,
+        height: 256,
+        format: 'webp',
+        bytes: bytes.length,
         source: 'ph-medicinal-leaf40',
         license: 'CC-BY-4.0',
+        dateCollected: null,
+        camera: null,
+        location: null,
+        phash: null,
+        blur: null,
         flags: [],
+        feedback: null,
       });
     }
   }
-  await writeFile(
-    join(datasetDir, 'manifest.jsonl'),
-    `${records.map((r) => JSON.stringify(r)).join('\n')}\n`,
+  await writeManifest(join(datasetDir, 'manifest.jsonl'), records);
+  await writeJsonAtomic(join(datasetDir, 'labels.json'), labelsOf());
+  await writeJsonAtomic(
+    join(datasetDir, 'class_weights.json'),
+    Object.fromEntries(labelsOf().map((l) => [l.id, 1])),
   );
 
-  const labels = classNames.map((name, index) => ({ index, id: slug(name), name }));
+  const labels = labelsOf();
   const trainDir = join(runDir, 'train');
   tf.env().set('PROD', true);
   await tf.setBackend('cpu');
@@ -135,19 +156,13 @@ export async function stageFixture(
     layout: 'NHWC',
   };
   await writeJsonAtomic(join(trainDir, 'preprocess.json'), preprocess);
-  await writeJsonAtomic(join(trainDir, 'train.json'), {
-    backbone: { name: 'mobilenet_v2', sha256: 'e'.repeat(64), license: 'Apache-2.0 (train.json)' },
-  });
+  await writeTrainRecord(join(trainDir, 'train.json'), trainRecord());
 
-  const inputs: Record<string, string> = { dataset: datasetDir, train: trainDir };
+  const inputDirs: Record<string, string> = { dataset: datasetDir, train: trainDir };
   if (options.evaluate !== false) {
     const evaluateDir = join(runDir, 'evaluate');
-    await writeJsonAtomic(join(evaluateDir, 'metrics.json'), {
-      top1: 0.8889,
-      top3: 1,
-      calibration: { temperature: 1.21, ece: 0.04 },
-    });
-    inputs.evaluate = evaluateDir;
+    await writeMetricsFile(join(evaluateDir, 'metrics.json'), metricsFile(labels));
+    inputDirs.evaluate = evaluateDir;
   }
 
   const config = configSchema.parse({
@@ -162,7 +177,7 @@ export async function stageFixture(
   return {
     work,
     config,
-    inputs,
+    inputDirs,
     registry: join(work, 'models'),
     tracker,
     async context() {
@@ -179,12 +194,104 @@ export async function stageFixture(
         outDir,
         workDir,
         cacheDir: join(work, 'runs', '.cache'),
-        inputs,
+        inputs: await readStageInputs(exportStage, inputDirs, { config, configDir: work }),
+        inputDirs,
         log: createMemoryLogger(),
         progress: () => silent,
         tracker,
         signal: new AbortController().signal,
       };
     },
+  };
+}
+
+function labelsOf() {
+  return classNames.map((name, index) => ({ index, id: slug(name), name }));
+}
+
+/** train.json as the train stage writes it, with the backbone facts export carries into the bundle. */
+function trainRecord() {
+  const phase = {
+    epochsRun: 3,
+    bestEpoch: 3,
+    bestValLoss: 0.4,
+    bestValAcc: 0.9,
+    stoppedEarly: false,
+    resumedAfter: null,
+    seconds: 1,
+  };
+  return {
+    name: 'leafnet_mobilenetv2_bs64_lr1e-3_e3',
+    created: '2026-01-01T00:00:00.000Z',
+    seed: 42,
+    hashes: {
+      config: hashJson('train'),
+      dataset: sha256('dataset'),
+      backbone: 'e'.repeat(64),
+      preprocess: hashJson('spec'),
+    },
+    backbone: {
+      given: backboneJson,
+      modelJson: backboneJson,
+      family: 'mobilenet_v2',
+      featureLayer: 'out_relu',
+      dim: 1280,
+      license: 'Apache-2.0 (train.json)',
+      source: backboneJson,
+    },
+    images: { train: 12, val: 3, undecodable: [] },
+    embeddings: { views: 15, cached: 0, computed: 15, seconds: 1, engine: 'onnxruntime-node' },
+    backend: { head: 'wasm', finetune: null },
+    phases: { head: phase, finetune: { skipped: 'train.finetune.epochs or blocks is 0' } },
+    val: { acc: 0.9, loss: 0.4 },
+    epochs: 3,
+    seconds: 2,
+  };
+}
+
+/** An evaluate metrics.json: test top-1 8/9 and a calibration temperature of 1.21. */
+function metricsFile(labels: { index: number; id: string; name: string }[]): MetricsFile {
+  const split = (top1: number): SplitMetrics => ({
+    count: 9,
+    top1,
+    topK: { '1': top1, '3': 1 },
+    logLoss: 0.3,
+    perClass: labels.map((l) => ({
+      index: l.index,
+      id: l.id,
+      name: l.name,
+      precision: 1,
+      recall: 1,
+      f1: 1,
+      support: 3,
+    })),
+    macro: { precision: 0.9, recall: 0.9, f1: 0.9 },
+    weighted: { precision: 0.9, recall: 0.9, f1: 0.9 },
+    confusion: labels.map((a) => labels.map((p) => (a.index === p.index ? 3 : 0))),
+    mostConfused: [],
+    ece: 0.06,
+    reliability: [],
+    eceCalibrated: 0.04,
+    reliabilityCalibrated: [],
+  });
+  return {
+    version: 1,
+    created: '2026-01-01T00:00:00.000Z',
+    runId: 'r1',
+    engine: 'onnxruntime-node',
+    labels,
+    topK: [1, 3],
+    test: split(0.8889),
+    val: split(1),
+    calibration: {
+      temperature: 1.21,
+      fittedOn: 'val',
+      bins: 15,
+      ece: { test: { before: 0.06, after: 0.04 }, val: { before: 0.05, after: 0.03 } },
+    },
+    gate: { passed: true, checks: [] },
+    leakage: { checked: 9, radius: 6, unhashed: 0, pairs: [] },
+    skipped: [],
+    previous: null,
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@plantid/core';
-import { createEngine, type Engine, layersModelToOnnx } from '@plantid/engine';
+import { createEngine, type Engine } from '@plantid/engine';
+import { layersModelToOnnx } from '@plantid/onnx-convert';
 import type * as tf from '@tensorflow/tfjs';
 
 export type EmbedderPreference = 'onnx' | 'tfjs';

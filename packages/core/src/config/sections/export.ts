@@ -39,7 +39,7 @@ export const exportSchema = z
         weightsLicense: z
           .string()
           .optional()
-          .describe('Licence of the pretrained backbone weights (e.g. Apache-2.0), shown on the model card.'),
+          .describe('Overrides model.license on the model card (configs from before model.license).'),
       })
       .prefault({}),
   })

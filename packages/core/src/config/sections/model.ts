@@ -9,6 +9,18 @@ export const modelSchema = z.strictObject({
     .describe('Model name in bundles and the registry.'),
   backbone: z.string().default('mobilenet_v2').describe('Backbone family, used in artefact names.'),
   weights: z.string().min(1).describe('tfjs layers model.json: a local path or an http(s) URL.'),
+  license: z
+    .string()
+    .optional()
+    .describe(
+      'Licence of the pretrained backbone weights (e.g. Apache-2.0): recorded in train.json and the bundle, shown on the model card.',
+    ),
+  source: z
+    .string()
+    .optional()
+    .describe(
+      'Where the backbone weights come from (e.g. repository@commit), for train.json and the model card; default: weights.',
+    ),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)

@@ -1,0 +1,3 @@
+export * from './hamming.js';
+export * from './hash-index.js';
+export * from './rule.js';

@@ -1,0 +1,2 @@
+export { findLayer, layersModelToOnnx, type OnnxExportOptions } from './convert.js';
+export { decodeModel, encodeModel, type OnnxTypes, onnx } from './proto.js';
