@@ -14,9 +14,16 @@ import { readStageInputs, type StageContext, type StageDefinition, type StageSum
 import { noopTracker, type Tracker } from '../tracker.js';
 import { codeHash } from './code-hash.js';
 import { type GitInfo, gitInfo, type RunEnvironment, runEnvironment } from './environment.js';
-import { createRunId, runLayout, stageMetaFile } from './layout.js';
-import { type PlanRequest, planStages } from './plan.js';
-import { findFinishedOutput, hashStageOutput, linkTree, listRunIds, type StageMeta } from './reuse.js';
+import { createRunId, type RunLayout, runLayout, stageMetaFile } from './layout.js';
+import { type PlannedStage, type PlanRequest, planStages } from './plan.js';
+import {
+  type FinishedOutput,
+  findFinishedOutput,
+  hashStageOutput,
+  linkTree,
+  listRunIds,
+  type StageMeta,
+} from './reuse.js';
 
 export type StageStatus = 'ran' | 'reused' | 'failed' | 'not-run' | 'will-run' | 'will-reuse';
 
@@ -174,178 +181,228 @@ export async function readRunRecord(runsDir: string, runId: string): Promise<Run
 
 /**
  * Runs the planned stages of a pipeline. Each stage's cache key is the hash of its config
- * sections, its upstream outputs' content hashes, its fingerprint, the hash of the code it runs and its version; a stage
- * whose key matches a finished output (in this run or an earlier one under the same runs dir)
- * is reused, the rest run into a temp dir renamed into `runs/<run-id>/<stage>/`. A rerun of a
- * config whose last run did not finish continues that run. Usage problems throw before
- * anything is written; a failing stage ends the run with status `failed`.
+ * sections, its upstream outputs' content hashes, its fingerprint, the hash of the code it runs
+ * and its version; a stage whose key matches a finished output (in this run or an earlier one
+ * under the same runs dir) is reused, the rest run into a temp dir renamed into
+ * `runs/<run-id>/<stage>/`. A rerun of a config whose last run did not finish continues that run.
+ * Usage problems throw before anything is written; a failing stage ends the run with status `failed`.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<RunRecord> {
-  const { loaded, log } = options;
-  const { config } = loaded;
-  const started = Date.now();
-  const runsDir = options.runsDir ?? resolvePath(loaded, config.runsDir);
-  const request: PlanRequest = options.request ?? {};
-  const plan = planStages(options.registry, {
-    ...request,
-    stages: request.stages ?? config.stages,
-    stagesSource: request.stages ? (request.stagesSource ?? '--stages') : `${loaded.displayPath}: stages`,
-  });
+  const run = await PipelineRun.open(options);
+  for (const planned of run.plan) await run.visit(planned);
+  return run.close();
+}
 
-  for (const { definition } of plan) await definition.validate?.(config, loaded.configDir);
-  if (!options.dryRun) await checkRunsDirWritable(runsDir, `${loaded.displayPath}: runsDir`);
+/** One `runPipeline` call: its plan, run record, tracker and the output hashes of the stages so far. */
+class PipelineRun {
+  private tracker: ClosableTracker = noopTracker;
+  private trackerStarted = false;
+  private failure: unknown;
+  private readonly outputHashes = new Map<string, string | undefined>();
+  private readonly progress: ProgressFactory;
+  private readonly signal: AbortSignal;
 
-  const resumable = options.dryRun ? undefined : await findResumableRun(runsDir, loaded.hash);
-  const runId = resumable?.runId ?? createRunId();
-  const layout = runLayout(runsDir, runId);
-  const record: RunRecord = {
-    runId,
-    status: options.dryRun ? 'dry-run' : 'running',
-    runDir: layout.runDir,
-    configPath: loaded.configPath,
-    configHash: loaded.hash,
-    git: (await gitInfo(loaded.configDir)) ?? null,
-    environment: runEnvironment(options.environment),
-    pid: process.pid,
-    host: hostname(),
-    started: new Date(started).toISOString(),
-    ...(options.argv ? { argv: options.argv } : {}),
-    stages: [],
-    exitCode: 0,
-  };
-  let tracker: ClosableTracker = noopTracker;
-  const progress = options.progress ?? silentProgress;
-  const signal = options.signal ?? new AbortController().signal;
-  const save = () => (options.dryRun ? Promise.resolve() : writeJsonAtomic(layout.runFile, record));
-
-  if (!options.dryRun) {
-    await mkdir(layout.runDir, { recursive: true });
-    await removeStaleTemps(layout.runDir);
-    await writeFileAtomic(
-      layout.configSnapshot,
-      `# resolved from ${loaded.configPath}\n${stringify(redact(config))}`,
-    );
-    await save();
-    log.info(`${resumable ? 'resuming' : 'run'} ${runId} → ${layout.runDir}`, { runId });
+  private constructor(
+    private readonly options: RunPipelineOptions,
+    readonly plan: PlannedStage[],
+    private readonly runsDir: string,
+    private readonly layout: RunLayout,
+    private readonly record: RunRecord,
+    private readonly started: number,
+  ) {
+    this.progress = options.progress ?? silentProgress;
+    this.signal = options.signal ?? new AbortController().signal;
   }
 
-  let trackerStarted = false;
-  const outputHashes = new Map<string, string | undefined>();
-  let failure: unknown;
-  for (const { definition, forced, requested } of plan) {
-    const name = definition.name;
-    const stageLog = log.child({ stage: name });
-    if (failure !== undefined || signal.aborted) {
-      record.stages.push({ name, status: 'not-run', durationMs: 0 });
-      continue;
+  /** Plans and validates (throwing usage errors before anything is written), then opens or resumes the run folder. */
+  static async open(options: RunPipelineOptions): Promise<PipelineRun> {
+    const { loaded } = options;
+    const { config } = loaded;
+    const started = Date.now();
+    const runsDir = options.runsDir ?? resolvePath(loaded, config.runsDir);
+    const request: PlanRequest = options.request ?? {};
+    const plan = planStages(options.registry, {
+      ...request,
+      stages: request.stages ?? config.stages,
+      stagesSource: request.stages ? (request.stagesSource ?? '--stages') : `${loaded.displayPath}: stages`,
+    });
+    for (const { definition } of plan) await definition.validate?.(config, loaded.configDir);
+    if (!options.dryRun) await checkRunsDirWritable(runsDir, `${loaded.displayPath}: runsDir`);
+
+    const resumable = options.dryRun ? undefined : await findResumableRun(runsDir, loaded.hash);
+    const runId = resumable?.runId ?? createRunId();
+    const layout = runLayout(runsDir, runId);
+    const record: RunRecord = {
+      runId,
+      status: options.dryRun ? 'dry-run' : 'running',
+      runDir: layout.runDir,
+      configPath: loaded.configPath,
+      configHash: loaded.hash,
+      git: (await gitInfo(loaded.configDir)) ?? null,
+      environment: runEnvironment(options.environment),
+      pid: process.pid,
+      host: hostname(),
+      started: new Date(started).toISOString(),
+      ...(options.argv ? { argv: options.argv } : {}),
+      stages: [],
+      exitCode: 0,
+    };
+    const run = new PipelineRun(options, plan, runsDir, layout, record, started);
+    if (!options.dryRun) {
+      await mkdir(layout.runDir, { recursive: true });
+      await removeStaleTemps(layout.runDir);
+      await writeFileAtomic(
+        layout.configSnapshot,
+        `# resolved from ${loaded.configPath}\n${stringify(redact(config))}`,
+      );
+      await run.save();
+      options.log.info(`${resumable ? 'resuming' : 'run'} ${runId} → ${layout.runDir}`, { runId });
     }
-    const upstream = definition.needs.map((need) => [need, outputHashes.get(need)] as const);
+    return run;
+  }
+
+  private save(): Promise<void> {
+    return this.options.dryRun ? Promise.resolve() : writeJsonAtomic(this.layout.runFile, this.record);
+  }
+
+  /** Decides what one planned stage does — skip, plan, reuse or run — and does it. */
+  async visit({ definition, forced, requested }: PlannedStage): Promise<void> {
+    const name = definition.name;
+    const log = this.options.log.child({ stage: name });
+    if (this.failure !== undefined || this.signal.aborted) {
+      this.record.stages.push({ name, status: 'not-run', durationMs: 0 });
+      return;
+    }
+    const upstream = definition.needs.map((need) => [need, this.outputHashes.get(need)] as const);
     if (upstream.some(([, hash]) => hash === undefined)) {
       // Dry run only: an upstream stage will run, so this key is not known yet.
-      record.stages.push({ name, status: 'will-run', durationMs: 0, reason: 'upstream will run' });
-      outputHashes.set(name, undefined);
-      continue;
+      this.record.stages.push({ name, status: 'will-run', durationMs: 0, reason: 'upstream will run' });
+      this.outputHashes.set(name, undefined);
+      return;
     }
-    const key = hashJson({
-      stage: name,
+    const key = await this.stageKey(definition, Object.fromEntries(upstream));
+    const rerun = this.options.force ? 'forced (--force)' : forced ? 'forced (--from)' : undefined;
+    const cached = rerun ? undefined : await findFinishedOutput(this.runsDir, name, key, this.record.runId);
+    if (this.options.dryRun) this.planOnly(name, key, cached, rerun);
+    else if (cached) await this.reuse(name, key, cached, log);
+    else {
+      const reason = rerun ?? (requested ? 'no cached output' : 'needed upstream, no cached output');
+      await this.execute(definition, key, reason, forced, log);
+    }
+  }
+
+  /** Config sections, upstream output hashes, external inputs, the code it runs and its version. */
+  private async stageKey(definition: StageDefinition, inputs: Record<string, string | undefined>): Promise<string> {
+    const { config, configDir } = this.options.loaded;
+    return hashJson({
+      stage: definition.name,
       version: definition.version,
-      configDir: loaded.configDir,
+      configDir,
       config: pick(config, definition.configKeys as readonly string[]),
-      inputs: Object.fromEntries(upstream),
-      fingerprint: (await definition.fingerprint?.(config, loaded.configDir)) ?? null,
+      inputs,
+      fingerprint: (await definition.fingerprint?.(config, configDir)) ?? null,
       code: definition.code ? await codeHash(definition.code) : null,
     });
-    const rerun = options.force ? 'forced (--force)' : forced ? 'forced (--from)' : undefined;
-    const cached = rerun ? undefined : await findFinishedOutput(runsDir, name, key, runId);
+  }
 
-    if (options.dryRun) {
-      record.stages.push(
-        cached
-          ? {
-              name,
-              status: 'will-reuse',
-              key,
-              reusedFrom: cached.meta.runId,
-              outputHash: cached.meta.outputHash,
-              durationMs: 0,
-            }
-          : { name, status: 'will-run', key, durationMs: 0, reason: rerun ?? 'no cached output' },
-      );
-      outputHashes.set(name, cached?.meta.outputHash);
-      continue;
-    }
+  private planOnly(name: string, key: string, cached: FinishedOutput | undefined, rerun: string | undefined): void {
+    this.record.stages.push(
+      cached
+        ? {
+            name,
+            status: 'will-reuse',
+            key,
+            reusedFrom: cached.meta.runId,
+            outputHash: cached.meta.outputHash,
+            durationMs: 0,
+          }
+        : { name, status: 'will-run', key, durationMs: 0, reason: rerun ?? 'no cached output' },
+    );
+    this.outputHashes.set(name, cached?.meta.outputHash);
+  }
 
-    const stageDir = layout.stageDir(name);
+  /** Links a finished output with the same key into this run. */
+  private async reuse(name: string, key: string, cached: FinishedOutput, log: Logger): Promise<void> {
+    const stageDir = this.layout.stageDir(name);
     const stageStart = Date.now();
-    if (cached) {
-      if (cached.dir !== stageDir) {
-        await writeDirAtomic(stageDir, async (tmp) => {
-          await linkTree(cached.dir, tmp, (f) => f === stageMetaFile);
-          await writeJsonAtomic(join(tmp, stageMetaFile), {
-            ...cached.meta,
-            reusedFrom: cached.meta.reusedFrom ?? cached.meta.runId,
-          });
+    if (cached.dir !== stageDir) {
+      await writeDirAtomic(stageDir, async (tmp) => {
+        await linkTree(cached.dir, tmp, (f) => f === stageMetaFile);
+        await writeJsonAtomic(join(tmp, stageMetaFile), {
+          ...cached.meta,
+          reusedFrom: cached.meta.reusedFrom ?? cached.meta.runId,
         });
-      }
-      const from = cached.meta.reusedFrom ?? cached.meta.runId;
-      stageLog.info(`up to date, skipped (key ${key.slice(0, 8)}, output of run ${from})`);
-      outputHashes.set(name, cached.meta.outputHash);
-      record.stages.push({
-        name,
-        status: 'reused',
-        key,
-        outputHash: cached.meta.outputHash,
-        reusedFrom: from,
-        durationMs: Date.now() - stageStart,
-        ...(cached.meta.summary ? { summary: cached.meta.summary } : {}),
       });
-      await save();
-      continue;
     }
+    const from = cached.meta.reusedFrom ?? cached.meta.runId;
+    log.info(`up to date, skipped (key ${key.slice(0, 8)}, output of run ${from})`);
+    this.outputHashes.set(name, cached.meta.outputHash);
+    this.record.stages.push({
+      name,
+      status: 'reused',
+      key,
+      outputHash: cached.meta.outputHash,
+      reusedFrom: from,
+      durationMs: Date.now() - stageStart,
+      ...(cached.meta.summary ? { summary: cached.meta.summary } : {}),
+    });
+    await this.save();
+  }
 
-    if (!trackerStarted) {
-      trackerStarted = true;
-      tracker = await openTracker(options, runId, stageLog);
-      await startTracking(tracker, record, config, stageLog);
+  /** Runs a stage into a temp folder renamed into place; a failure is recorded and ends the run. */
+  private async execute(
+    definition: StageDefinition,
+    key: string,
+    reason: string,
+    forced: boolean,
+    log: Logger,
+  ): Promise<void> {
+    const { config, configDir } = this.options.loaded;
+    const { layout } = this;
+    const name = definition.name;
+    if (!this.trackerStarted) {
+      this.trackerStarted = true;
+      this.tracker = await openTracker(this.options, this.record.runId, log);
+      await startTracking(this.tracker, this.record, config, log);
     }
-    const reason = rerun ?? (requested ? 'no cached output' : 'needed upstream, no cached output');
-    stageLog.info(`running (${reason}; key ${key.slice(0, 8)})`);
+    log.info(`running (${reason}; key ${key.slice(0, 8)})`);
     const workDir = layout.workDir(name, key);
-    if (options.force || forced) await rm(workDir, { recursive: true, force: true });
+    if (this.options.force || forced) await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
     await mkdir(layout.cacheDir, { recursive: true });
+    const stageStart = Date.now();
     const result: StageResult = { name, status: 'ran', key, durationMs: 0, reason };
-    record.stages.push(result);
-    await save();
+    this.record.stages.push(result);
+    await this.save();
     try {
       const inputDirs = Object.fromEntries(definition.needs.map((need) => [need, layout.stageDir(need)]));
       // Upstream outputs are read (and checked against their contracts) before anything is written.
-      const inputs = await readStageInputs(definition, inputDirs, { config, configDir: loaded.configDir });
-      const meta = await writeDirAtomic(stageDir, async (outDir) => {
+      const inputs = await readStageInputs(definition, inputDirs, { config, configDir });
+      const meta = await writeDirAtomic(layout.stageDir(name), async (outDir) => {
         const ctx: StageContext = {
           config,
-          configDir: loaded.configDir,
-          runId,
+          configDir,
+          runId: this.record.runId,
           runDir: layout.runDir,
           outDir,
           workDir,
           cacheDir: layout.cacheDir,
           inputs,
           inputDirs,
-          log: stageLog,
-          progress,
-          tracker,
-          signal,
+          log,
+          progress: this.progress,
+          tracker: this.tracker,
+          signal: this.signal,
         };
         const summary = (await definition.run(ctx)) ?? undefined;
-        if (signal.aborted) throw new WorkError('interrupted', { where: name });
+        if (this.signal.aborted) throw new WorkError('interrupted', { where: name });
         const finished = Date.now();
         const stageMeta: StageMeta = {
           stage: name,
           version: definition.version,
           key,
           outputHash: await hashStageOutput(outDir),
-          runId,
+          runId: this.record.runId,
           started: new Date(stageStart).toISOString(),
           finished: new Date(finished).toISOString(),
           durationMs: finished - stageStart,
@@ -360,41 +417,42 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunRecor
         durationMs: meta.durationMs,
         ...(meta.summary ? { summary: meta.summary } : {}),
       });
-      outputHashes.set(name, meta.outputHash);
-      stageLog.info(`done in ${(meta.durationMs / 1000).toFixed(1)} s`);
+      this.outputHashes.set(name, meta.outputHash);
+      log.info(`done in ${(meta.durationMs / 1000).toFixed(1)} s`);
     } catch (error) {
-      failure = error;
-      Object.assign(result, {
-        status: 'failed',
-        durationMs: Date.now() - stageStart,
-        error: errorLine(error),
-      });
-      stageLog.error(`failed: ${errorLine(error)}`);
+      this.failure = error;
+      Object.assign(result, { status: 'failed', durationMs: Date.now() - stageStart, error: errorLine(error) });
+      log.error(`failed: ${errorLine(error)}`);
     }
-    await save();
+    await this.save();
   }
 
-  record.finished = new Date().toISOString();
-  record.durationMs = Date.now() - started;
-  if (options.dryRun) record.status = 'dry-run';
-  else if (failure !== undefined) {
-    record.status = signal.aborted ? 'interrupted' : 'failed';
-    record.error = errorLine(failure);
-    record.exitCode = isPlantidError(failure) ? failure.exitCode : 1;
-  } else if (signal.aborted) {
-    record.status = 'interrupted';
-    record.error = 'interrupted';
-    record.exitCode = 1;
-  } else record.status = 'done';
-  await save();
-  if (trackerStarted) {
-    const outcome: TrackerOutcome =
-      record.status === 'done' ? 'FINISHED' : record.status === 'interrupted' ? 'KILLED' : 'FAILED';
-    await tracker.finish?.(outcome).catch((error: unknown) => log.warn(`tracking: ${errorLine(error)}`));
+  /** The run's outcome into run.json and the tracker. */
+  async close(): Promise<RunRecord> {
+    const { record, failure, signal } = this;
+    const { log } = this.options;
+    record.finished = new Date().toISOString();
+    record.durationMs = Date.now() - this.started;
+    if (this.options.dryRun) record.status = 'dry-run';
+    else if (failure !== undefined) {
+      record.status = signal.aborted ? 'interrupted' : 'failed';
+      record.error = errorLine(failure);
+      record.exitCode = isPlantidError(failure) ? failure.exitCode : 1;
+    } else if (signal.aborted) {
+      record.status = 'interrupted';
+      record.error = 'interrupted';
+      record.exitCode = 1;
+    } else record.status = 'done';
+    await this.save();
+    if (this.trackerStarted) {
+      const outcome: TrackerOutcome =
+        record.status === 'done' ? 'FINISHED' : record.status === 'interrupted' ? 'KILLED' : 'FAILED';
+      await this.tracker.finish?.(outcome).catch((error: unknown) => log.warn(`tracking: ${errorLine(error)}`));
+    }
+    if (failure !== undefined && !isPlantidError(failure) && process.env.PLANTID_DEBUG)
+      log.error(String((failure as Error).stack));
+    return record;
   }
-  if (failure !== undefined && !isPlantidError(failure) && process.env.PLANTID_DEBUG)
-    log.error(String((failure as Error).stack));
-  return record;
 }
 
 export function errorLine(error: unknown): string {
