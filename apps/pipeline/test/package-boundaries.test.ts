@@ -150,7 +150,7 @@ function violations(packages: WorkspacePackage[], allowed: Record<string, readon
         if (dep !== p.name && !p.dependencies.includes(dep) && !p.devDependencies.includes(dep))
           found.push(`${file}: imports @plantid/${dep}, missing from ${p.dir}/package.json`);
     }
-    for (const escape of p.escapes) found.push(`${escape}: a relative import into another package`);
+    for (const outside of p.escapes) found.push(`${outside}: a relative import into another package`);
     for (const dep of p.dependencies)
       if (!p.readme.includes(`@plantid/${dep}`))
         found.push(`${p.dir}/README.md: says nothing of @plantid/${dep}`);

@@ -88,8 +88,13 @@ describe('a stage with `code` in the runner', () => {
     const configPath = join(root, 'config.yaml');
     await writeFile(configPath, 'runsDir: runs\ndata: { root: photos }\nmodel: { weights: w.json }\n');
     const run = async () =>
-      (await runPipeline({ loaded: await loadConfig(configPath), registry: [stage], log: createMemoryLogger() }))
-        .stages[0]!.status;
+      (
+        await runPipeline({
+          loaded: await loadConfig(configPath),
+          registry: [stage],
+          log: createMemoryLogger(),
+        })
+      ).stages[0]!.status;
     expect(await run()).toBe('ran');
     expect(await run()).toBe('reused');
     await writeFile(join(root, 'packages', 'a', 'src', 'stage.ts'), 'export const stage = 2;\n');
@@ -102,7 +107,10 @@ describe('a stage with `code` in the runner', () => {
 describe('stage inputs', () => {
   it('a contract break in an upstream output fails before the stage writes anything, naming file and field', async () => {
     const dir = join(root, 'dataset-out');
-    await write(join(dir, 'manifest.jsonl'), `${JSON.stringify({ id: 'x', path: 'a.jpg', label: 'A', labelId: 'a', split: 'holdout' })}\n`);
+    await write(
+      join(dir, 'manifest.jsonl'),
+      `${JSON.stringify({ id: 'x', path: 'a.jpg', label: 'A', labelId: 'a', split: 'holdout' })}\n`,
+    );
     const consumer = defineStage({
       name: 'consumer',
       description: 'reads the dataset',
@@ -114,10 +122,14 @@ describe('stage inputs', () => {
       async run() {},
     });
     const config = (await loadConfig(join(root, 'config.yaml'))).config;
-    const error = await readStageInputs(consumer, { dataset: dir }, { config, configDir: root }).catch((e) => e);
+    const error = await readStageInputs(consumer, { dataset: dir }, { config, configDir: root }).catch(
+      (e) => e,
+    );
     expect(error.exitCode).toBe(2);
     expect(error.toLine()).toMatch(
-      new RegExp(`^${join(dir, 'manifest.jsonl').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 1: split: expected one of "train"\\|"val"\\|"test", got "holdout"`),
+      new RegExp(
+        `^${join(dir, 'manifest.jsonl').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 1: split: expected one of "train"\\|"val"\\|"test", got "holdout"`,
+      ),
     );
   });
 });

@@ -1,18 +1,9 @@
-import { applyTemperature, fitTemperature } from '@plantid/core';
+import { applyTemperature, createRandom, fitTemperature } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
 import { expectedCalibrationError } from '../src/index.js';
 
-/** Deterministic PRNG (mulberry32) so the constructed cases are the same every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (core's mulberry32) so the constructed cases are the same every run. */
+const rng = (seed: number) => createRandom(seed);
 
 function softmax(z: number[], t = 1): number[] {
   const m = Math.max(...z.map((v) => v / t));

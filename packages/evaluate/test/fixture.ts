@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   configSchema,
   createMemoryLogger,
+  createRandom,
   DETAIL_LENGTH,
   hashJson,
   type PlantidConfigInput,
@@ -36,16 +37,8 @@ export const SIZE = 16;
 /** Logit per unit of normalised channel mean (see `buildModel`). */
 export const GAIN = 6;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (core's mulberry32) so the constructed cases are the same every run. */
+const rng = (seed: number) => createRandom(seed);
 
 /**
  * A 32×32 PNG: a random 4×4 grid of grey blocks (so perceptual hashes differ) plus a tint on

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { labels, metrics, spec } from '../../bundle/test/helpers/fixtures.js';
 import { type DatasetRecord, headlineMetrics, renderModelCard, summariseDataset } from '../src/index.js';
-import { labels, metrics, spec } from './helpers/fixtures.js';
 
 function records(): DatasetRecord[] {
   const out: DatasetRecord[] = [];

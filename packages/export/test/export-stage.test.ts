@@ -6,9 +6,9 @@ import { saveLayersModel } from '@plantid/engine';
 import { specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs } from '../../bundle/test/helpers/fixtures.js';
 import { exportStage } from '../src/index.js';
 import { loadParityBatch, pickParityRecords } from '../src/stage/parity-images.js';
-import { removeTempDirs } from './helpers/fixtures.js';
 import { classNames, type StageFixture, stageFixture } from './helpers/stage-fixture.js';
 
 afterAll(removeTempDirs);

@@ -1,10 +1,6 @@
-import { applyTemperature } from '@plantid/core';
+import { applyTemperature, type Label } from '@plantid/core';
 
-export interface Label {
-  index: number;
-  id: string;
-  name: string;
-}
+export type { Label };
 
 export interface Prediction {
   /** Stable label id (slug) from labels.json. */

@@ -292,7 +292,10 @@ class PipelineRun {
   }
 
   /** Config sections, upstream output hashes, external inputs, the code it runs and its version. */
-  private async stageKey(definition: StageDefinition, inputs: Record<string, string | undefined>): Promise<string> {
+  private async stageKey(
+    definition: StageDefinition,
+    inputs: Record<string, string | undefined>,
+  ): Promise<string> {
     const { config, configDir } = this.options.loaded;
     return hashJson({
       stage: definition.name,
@@ -305,7 +308,12 @@ class PipelineRun {
     });
   }
 
-  private planOnly(name: string, key: string, cached: FinishedOutput | undefined, rerun: string | undefined): void {
+  private planOnly(
+    name: string,
+    key: string,
+    cached: FinishedOutput | undefined,
+    rerun: string | undefined,
+  ): void {
     this.record.stages.push(
       cached
         ? {
@@ -421,7 +429,11 @@ class PipelineRun {
       log.info(`done in ${(meta.durationMs / 1000).toFixed(1)} s`);
     } catch (error) {
       this.failure = error;
-      Object.assign(result, { status: 'failed', durationMs: Date.now() - stageStart, error: errorLine(error) });
+      Object.assign(result, {
+        status: 'failed',
+        durationMs: Date.now() - stageStart,
+        error: errorLine(error),
+      });
       log.error(`failed: ${errorLine(error)}`);
     }
     await this.save();
@@ -447,7 +459,9 @@ class PipelineRun {
     if (this.trackerStarted) {
       const outcome: TrackerOutcome =
         record.status === 'done' ? 'FINISHED' : record.status === 'interrupted' ? 'KILLED' : 'FAILED';
-      await this.tracker.finish?.(outcome).catch((error: unknown) => log.warn(`tracking: ${errorLine(error)}`));
+      await this.tracker
+        .finish?.(outcome)
+        .catch((error: unknown) => log.warn(`tracking: ${errorLine(error)}`));
     }
     if (failure !== undefined && !isPlantidError(failure) && process.env.PLANTID_DEBUG)
       log.error(String((failure as Error).stack));

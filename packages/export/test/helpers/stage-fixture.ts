@@ -21,8 +21,8 @@ import {
 } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
+import { tempDir } from '../../../bundle/test/helpers/fixtures.js';
 import { type ExportInputs, exportStage } from '../../src/stage/export-stage.js';
-import { tempDir } from './fixtures.js';
 
 /** From the repo root (vitest's cwd) the shared data sits at ../shared. */
 export const sharedRoot = resolve('../shared');
