@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  appendJsonLine,
+  appendFeedbackRecord,
   FEEDBACK_FILE,
   FEEDBACK_IMAGES,
   type FeedbackLocation,
@@ -57,7 +57,7 @@ export class FeedbackStore {
       imageSha256,
       location: input.location ?? null,
     };
-    await appendJsonLine(this.file, record);
+    await appendFeedbackRecord(this.dir, record);
     return record;
   }
 }
