@@ -4,10 +4,9 @@ import { fork } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { configSchema, createLogger, createRandom } from '@plantid/core';
+import { configSchema, createLogger, createRandom, HashIndex, popcount32 } from '@plantid/core';
 import sharp from 'sharp';
-import { popcount32 } from '../src/image/hamming.js';
-import { HashIndex, prepareDataset } from '../src/index.js';
+import { prepareDataset } from '../src/index.js';
 
 const DATA = resolve(import.meta.dirname, '../../../../shared/datasets/ph-medicinal-leaf40');
 const CONCURRENCY = Math.max(2, availableParallelism() * 2);
