@@ -88,7 +88,7 @@ describe('graceful shutdown', () => {
     const form = new FormData();
     for (const p of photos) form.append('image', new Blob([p]), 'p.webp');
     const inFlight = fetch(`${server.url}/v1/predict/batch`, { method: 'POST', body: form });
-    const model = server.api.context.holder.current!;
+    const model = server.app.plantid.holder.current!;
     while (model.batcher.pending === 0) await new Promise((r) => setTimeout(r, 1));
     const closing = server.close();
     const response = await inFlight;

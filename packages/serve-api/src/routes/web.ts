@@ -15,8 +15,14 @@ function packageRoot(): string {
   return dir;
 }
 
-/** The web page: static HTML/CSS from web/public, and web/app.ts served as JavaScript. */
+/**
+ * The web page: static HTML/CSS from web/public, and web/app.ts served as JavaScript. The page
+ * uses relative URLs, so under a prefix it lives at `<prefix>/` (`<prefix>` redirects there).
+ */
 export async function webRoutes(app: FastifyInstance): Promise<void> {
+  if (app.prefix) {
+    app.get('', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`${app.prefix}/`));
+  }
   const script = typescriptToJavaScript(await readFile(join(WEB_DIR, 'app.ts'), 'utf8'));
   await app.register(fastifyStatic, {
     root: join(WEB_DIR, 'public'),
