@@ -118,6 +118,9 @@ async function registerApi(scope: FastifyInstance, service: PlantidService): Pro
 function installHooks(scope: FastifyInstance, service: PlantidService): void {
   scope.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While closing, end keep-alive connections after their last answer; otherwise close()
+    // waits out keepAliveTimeout (72 s) for every client that sent a request in flight.
+    if (service.holder.closing) reply.header('connection', 'close');
   });
   scope.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
