@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type ApiError,
   declaredCodes,
@@ -17,6 +17,8 @@ import {
  */
 export function installErrorHandling(scope: FastifyInstance): void {
   scope.setErrorHandler((raw: FastifyError, request, reply) => {
+    // No route matched, and reading the request failed first (e.g. QUERY without Content-Type).
+    if (request.is404) return answerUnrouted(scope, request, reply);
     const error = translate(raw, request);
     if (!error) {
       request.log.error({ err: raw }, 'request failed');
@@ -39,27 +41,28 @@ export function installErrorHandling(scope: FastifyInstance): void {
     return reply.code(statusCode).headers(headersOf(code)).send(errorBody(code, error.message));
   });
 
-  scope.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    const allowed = scope.supportedMethods.filter(
-      (method) => scope.findRoute({ method, url: path }) !== null,
-    );
-    if (allowed.length === 0) {
-      return reply
-        .code(404)
-        .send(errorBody('NOT_FOUND', `no route ${request.method} ${path}; see /docs for the API`));
-    }
-    reply.header('allow', allowed.join(', '));
-    if (request.method === 'OPTIONS') return reply.code(204).send();
+  scope.setNotFoundHandler((request, reply) => answerUnrouted(scope, request, reply));
+}
+
+/** 405 with `Allow` when the path has routes for other methods (204 + `Allow` for OPTIONS), else 404. */
+function answerUnrouted(scope: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0] ?? '/';
+  const allowed = scope.supportedMethods.filter((method) => scope.findRoute({ method, url: path }) !== null);
+  if (allowed.length === 0) {
     return reply
-      .code(405)
-      .send(
-        errorBody(
-          'METHOD_NOT_ALLOWED',
-          `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')} (see /docs)`,
-        ),
-      );
-  });
+      .code(404)
+      .send(errorBody('NOT_FOUND', `no route ${request.method} ${path}; see /docs for the API`));
+  }
+  reply.header('allow', allowed.join(', '));
+  if (request.method === 'OPTIONS') return reply.code(204).send();
+  return reply
+    .code(405)
+    .send(
+      errorBody(
+        'METHOD_NOT_ALLOWED',
+        `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')} (see /docs)`,
+      ),
+    );
 }
 
 type Translation = { code: ErrorCode; message: (e: FastifyError, request: FastifyRequest) => string };

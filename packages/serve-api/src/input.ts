@@ -89,6 +89,13 @@ async function readMultipart(
       if (!Number.isInteger(n))
         throw new errors.TOPK_INVALID(`topK must be a whole number, got ${JSON.stringify(part.value)}`);
       topK = n;
+    } else {
+      // The form's schema lists image and topK only (additionalProperties: false), so extras are refused, not ignored.
+      throw new errors.INVALID_FIELD(
+        part.fieldname === 'image' || part.fieldname === 'images'
+          ? `multipart field "${part.fieldname}" is text; attach the photo as a file`
+          : `unexpected multipart field "${part.fieldname}"; the form takes "image" (a file) and "topK"`,
+      );
     }
   }
 }

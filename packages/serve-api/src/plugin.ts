@@ -1,3 +1,4 @@
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
@@ -68,6 +69,7 @@ export const plantid = fp(plantidPlugin, { fastify: '5.x', name: '@plantid/serve
 async function registerApi(scope: FastifyInstance, service: PlantidService): Promise<void> {
   const { settings } = service;
   for (const schema of sharedSchemas) scope.addSchema(schema);
+  installValidation(scope);
   installErrorHandling(scope);
   installHooks(scope, service);
   installContentParsers(scope, settings);
@@ -134,6 +136,18 @@ function installHooks(scope: FastifyInstance, service: PlantidService): void {
       );
     }
   });
+}
+
+/**
+ * Fastify's Ajv, except that JSON bodies are checked as sent: no type coercion, so `false` is not
+ * the string "false" and null is not "" (the document's types are the ones enforced). Query
+ * strings are text, so they keep Fastify's coercion (`?topK=3`).
+ */
+function installValidation(scope: FastifyInstance): void {
+  const fromPool = AjvCompiler();
+  const bodies = fromPool({}, { customOptions: { coerceTypes: false } });
+  const others = fromPool({}, { customOptions: {} });
+  scope.setValidatorCompiler((route) => (route.httpPart === 'body' ? bodies : others)(route));
 }
 
 /** Raw image bodies for curl users (`--data-binary @leaf.jpg -H 'content-type: image/jpeg'`); no text/plain bodies anywhere. */

@@ -23,21 +23,22 @@ const topKField = {
 const jsonImage = {
   type: 'string',
   contentEncoding: 'base64',
-  description: 'The photo file, base64 (a data: URL works too).',
+  contentMediaType: 'image/*',
+  description:
+    'The photo file, base64 (a data: URL works too). It must decode to a JPEG, PNG, WebP, GIF, TIFF or AVIF: other bytes are answered with IMAGE_EMPTY, IMAGE_UNDECODABLE or IMAGE_UNSUPPORTED_TYPE.',
 } as const;
 
 const photoFile = {
   type: 'string',
   format: 'binary',
+  minLength: 1,
   description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
 } as const;
 
-/** Media types of the photo parts, for the document (the server tells the format by the bytes, not the header). */
-const PHOTO_TYPES = 'image/jpeg, image/png, image/webp, image/gif, image/tiff, image/avif';
-
-export const RAW_IMAGE_DOC = {
+const RAW_IMAGE_DOC = {
   type: 'string',
   format: 'binary',
+  minLength: 1,
   description: 'The photo as the raw request body.',
 } as const;
 
@@ -60,6 +61,7 @@ function requestBodies(photos: { max: number }) {
     multipart: {
       type: 'object',
       required: ['image'],
+      additionalProperties: false,
       properties: {
         image: batch
           ? { ...many(photoFile), description: 'One field per photo (repeat the field).' }
@@ -75,7 +77,7 @@ function documentUploads(multipart: object, rawImage: boolean) {
   return ({ schema, url }: { schema: unknown; url: string }) => {
     const s = schema as { body?: { content?: Record<string, unknown> } };
     const content = {
-      'multipart/form-data': { schema: multipart, encoding: { image: { contentType: PHOTO_TYPES } } },
+      'multipart/form-data': { schema: multipart },
       ...s.body?.content,
       ...(rawImage ? { 'image/*': { schema: RAW_IMAGE_DOC } } : {}),
     };
@@ -164,7 +166,7 @@ export function predictRoutes(app: FastifyInstance): void {
           { maxBytes: settings.maxUploadBytes, maxImages: single.max },
           false,
         );
-        const k = resolveTopK(request.query.topK ?? input.topK, model, settings.topK);
+        const k = resolveTopK([request.query.topK, input.topK], model, settings.topK);
         const image = input.images[0]!;
         const result = await inferImage(model, image.bytes, {
           ...limits(service),
@@ -231,7 +233,7 @@ export function predictRoutes(app: FastifyInstance): void {
           { maxBytes: settings.maxUploadBytes, maxImages: batch.max },
           true,
         );
-        const k = resolveTopK(request.query.topK ?? input.topK, model, settings.topK);
+        const k = resolveTopK([request.query.topK, input.topK], model, settings.topK);
         const results = await Promise.all(
           input.images.map(async (image, index) => {
             try {
@@ -263,15 +265,18 @@ function limits(service: PlantidService) {
   return { maxBytes: service.settings.maxUploadBytes, maxPixels: service.settings.maxPixels };
 }
 
-function resolveTopK(requested: number | undefined, model: ServingModel, fallback: number): number {
+/** topK from the query or the body (the query wins); each one given must be within 1..classes. */
+function resolveTopK(given: (number | undefined)[], model: ServingModel, fallback: number): number {
   const classes = model.labels.length;
-  if (requested === undefined) return Math.min(fallback, classes);
-  if (!Number.isInteger(requested) || requested < 1 || requested > classes) {
-    throw new errors.TOPK_OUT_OF_RANGE(
-      `topK must be between 1 and ${classes} (the model has ${classes} classes), got ${requested}`,
-    );
+  const requested = given.filter((k) => k !== undefined);
+  for (const k of requested) {
+    if (!Number.isInteger(k) || k < 1 || k > classes) {
+      throw new errors.TOPK_OUT_OF_RANGE(
+        `topK must be between 1 and ${classes} (the model has ${classes} classes), got ${k}`,
+      );
+    }
   }
-  return requested;
+  return requested[0] ?? Math.min(fallback, classes);
 }
 
 function respond(
