@@ -57,7 +57,12 @@ export async function registerOpenApi(scope: FastifyInstance, service: PlantidSe
       info: {
         title: 'plantid API',
         version: PACKAGE_VERSION,
-        description: `Identify plant species from a photo, and tell the model when it was wrong.\n\n${PRIVACY_TEXT}`,
+        description: [
+          'Identify plant species from a photo, and tell the model when it was wrong.',
+          PRIVACY_TEXT,
+          'Every error is `{ statusCode, code, error, message }`; each operation lists the codes it may answer. ' +
+            `A path that does not exist answers 404 \`NOT_FOUND\`; a known path with a method it does not take answers 405 \`METHOD_NOT_ALLOWED\` with an \`Allow\` header.`,
+        ].join('\n\n'),
       },
       tags: [
         { name: 'predict', description: 'Identify plants' },

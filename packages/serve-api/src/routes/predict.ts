@@ -31,14 +31,12 @@ const jsonImage = {
 const photoFile = {
   type: 'string',
   format: 'binary',
-  minLength: 1,
   description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
 } as const;
 
 const RAW_IMAGE_DOC = {
   type: 'string',
   format: 'binary',
-  minLength: 1,
   description: 'The photo as the raw request body.',
 } as const;
 

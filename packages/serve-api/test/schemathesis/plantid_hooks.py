@@ -50,3 +50,16 @@ def map_case(context, case):
             elif value is not None:
                 body[field] = _real(case, 0, as_base64)
     return case
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    """Drops one Schemathesis false positive, and only that one.
+
+    A raw `image/*` body is `{type: string, format: binary}`: any bytes satisfy it, so it cannot be
+    negated on the wire (Schemathesis itself reports it as not negatable), yet such cases can reach
+    the negative-data check labelled negative and fail ST201 when the API accepts the photo. The
+    same family of bugs is schemathesis/schemathesis#3777, #3801, #3862. Any other failure stands.
+    """
+    raw_image_body = (case.media_type or "").startswith("image/")
+    return not (raw_image_body and getattr(failure, "code", None) == "ST201")
