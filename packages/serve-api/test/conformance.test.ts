@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -19,9 +20,12 @@ interface Run {
   output: string;
 }
 
-function schemathesis(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+/** Runs `st` in a temp folder: it keeps a `.schemathesis/` cache in its working directory. */
+async function schemathesis(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const cwd = await mkdtemp(join(tmpdir(), 'plantid-schemathesis-'));
   return new Promise((resolve, reject) => {
     const child = spawn(SCHEMATHESIS, args, {
+      cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -153,6 +153,22 @@ describe('admin reload', () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ model: { version: '1' } });
   });
 
+  it('answers a ref that names nothing with 404, in terms of the ref and the registry’s models, never its path', async () => {
+    for (const ref of ['no-such-model@1', 'leaf-test@9', 'no/such/folder']) {
+      const response = await reload(ref, TOKEN);
+      expect(response.status).toBe(404);
+      const body = (await response.json()) as { code: string; message: string };
+      expect(body.code).toBe('BUNDLE_NOT_FOUND');
+      expect(body.message).toContain(`"${ref}"`);
+      expect(body.message).toContain('leaf-test');
+      expect(body.message).not.toContain(registry);
+    }
+    const damaged = (await (await reload('leaf-test@3', TOKEN)).json()) as { code: string; message: string };
+    expect(damaged.code).toBe('RELOAD_FAILED');
+    expect(damaged.message).not.toContain(registry);
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ model: { version: '1' } });
+  });
+
   it('swaps to a new version while requests keep being answered', async () => {
     const photo = (await readPhotos([server.bundle.heldOut[0]![0]!]))[0]!;
     const traffic = Array.from({ length: 24 }, () =>
