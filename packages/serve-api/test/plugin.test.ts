@@ -1,13 +1,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../src/error-handler.js';
 import { ERROR_CATALOGUE, errorResponses, errors, plantid } from '../src/index.js';
 import { testBundle } from './fixtures/bundle.js';
-import { DirectPredictor, multipart, readPhotos, sameAnswer } from './helpers.js';
+import { DirectPredictor, logCollector, multipart, readPhotos, sameAnswer } from './helpers.js';
 
 type Doc = {
   info: { description: string };
@@ -137,14 +136,7 @@ describe('the plugin inside someone else’s Fastify app, under a prefix', () =>
 
 describe('the error handler’s guard', () => {
   it('logs an error when a route answers a code it did not declare, and turns uncatalogued errors into 500 INTERNAL', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n'))
-          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, stream } = logCollector();
     const app = Fastify({ logger: { level: 'info', stream } });
     await app.register(async (scope) => {
       installErrorHandling(scope);
