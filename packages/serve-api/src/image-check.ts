@@ -1,4 +1,4 @@
-import { badRequest, tooLarge, unsupportedMedia } from './errors.js';
+import { errors } from './errors.js';
 import { DECODABLE_FORMATS, type SniffedFormat, sniffImageFormat } from './sniff.js';
 
 export interface ImageLimits {
@@ -30,24 +30,21 @@ export function checkImage(
   field = 'image',
 ): CheckedImage {
   if (bytes.byteLength === 0) {
-    throw badRequest('IMAGE_EMPTY', `${field} is empty (0 bytes); attach a JPEG, PNG or WebP photo`);
+    throw new errors.IMAGE_EMPTY(`${field} is empty (0 bytes); attach a JPEG, PNG or WebP photo`);
   }
   if (bytes.byteLength > limits.maxBytes) {
-    throw tooLarge(
-      'IMAGE_TOO_LARGE',
+    throw new errors.IMAGE_TOO_LARGE(
       `${field} is ${bytes.byteLength} bytes, over the ${limits.maxBytes}-byte limit; send a smaller photo`,
     );
   }
   const format = sniffImageFormat(bytes);
   if (format === null) {
-    throw unsupportedMedia(
-      'IMAGE_UNSUPPORTED_TYPE',
+    throw new errors.IMAGE_UNSUPPORTED_TYPE(
       `${field} is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF`,
     );
   }
   if (!DECODABLE_FORMATS.has(format)) {
-    throw unsupportedMedia(
-      'IMAGE_UNSUPPORTED_TYPE',
+    throw new errors.IMAGE_UNSUPPORTED_TYPE(
       `${field} is ${format.toUpperCase()}: ${REFUSED_HINT[format] ?? 'not supported'}`,
     );
   }

@@ -1,7 +1,12 @@
-export { type BuildApiOptions, buildApi, DEFAULT_LOGGER, type PlantidApi } from './app.js';
 export { type BatchedResult, type BatcherOptions, MicroBatcher, type Ticket } from './batcher.js';
-export type { ApiContext } from './context.js';
-export { ApiError } from './errors.js';
+export {
+  type ApiError,
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  errorResponses,
+  errors,
+  isApiError,
+} from './errors.js';
 export {
   FEEDBACK_FILE,
   FEEDBACK_IMAGES,
@@ -19,9 +24,17 @@ export {
   type OnnxVariant,
   ServingModel,
 } from './model.js';
+export { type PlantidOptions, plantid } from './plugin.js';
 export { calibrate, type Label, type Prediction, topK } from './predictions.js';
 export { parsePort, runServeCommand, type ServeFlags } from './serve-command.js';
-export { type RunningServer, type StartOptions, startServer } from './server.js';
+export {
+  DEFAULT_LOGGER,
+  type RunningServer,
+  type StartOptions,
+  serverOptions,
+  startServer,
+} from './server.js';
+export { PlantidService } from './service.js';
 export {
   resolveServeSettings,
   SERVE_ENV_VARS,

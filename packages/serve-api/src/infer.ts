@@ -2,7 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
 import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
-import { type ApiError, badRequest, tooLarge } from './errors.js';
+import { type ApiError, errors } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
 import type { ServingModel } from './model.js';
 import { calibrate, type Prediction, topK } from './predictions.js';
@@ -61,13 +61,11 @@ function decodeFailure(error: unknown, field: string, format: string, maxPixels:
   if (!(error instanceof ImageDecodeError)) return error;
   if (error.reason === 'too_large') {
     // libvips refuses from the header, before allocating pixels: a decompression bomb costs only its upload.
-    return tooLarge(
-      'IMAGE_TOO_MANY_PIXELS',
+    return new errors.IMAGE_TOO_MANY_PIXELS(
       `${field} has more than ${maxPixels} pixels (serve.maxPixels); downscale it before sending`,
     );
   }
-  return badRequest(
-    'IMAGE_UNDECODABLE',
+  return new errors.IMAGE_UNDECODABLE(
     `${field} is a damaged or truncated ${format.toUpperCase()} (${error.message.replace(/^cannot decode image: /, '')}); send the complete file`,
   );
 }

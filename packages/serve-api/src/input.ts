@@ -1,6 +1,6 @@
 import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { type ApiError, badRequest } from './errors.js';
+import { type ApiError, errors } from './errors.js';
 
 export interface UploadedImage {
   bytes: Buffer;
@@ -65,8 +65,7 @@ async function readMultipart(
     for await (const part of parts) await take(part);
   } catch (error) {
     if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw error;
-    throw badRequest(
-      'TOO_MANY_IMAGES',
+    throw new errors.TOO_MANY_IMAGES(
       batch
         ? `more than ${limits.maxImages} images in one batch (serve.maxBatchImages); split the request`
         : 'POST /v1/predict takes one image; use POST /v1/predict/batch for several',
@@ -79,8 +78,7 @@ async function readMultipart(
     if (part.type === 'file') {
       if (part.fieldname !== 'image' && part.fieldname !== 'images') {
         await part.toBuffer().catch(() => undefined);
-        throw badRequest(
-          'IMAGE_MISSING',
+        throw new errors.IMAGE_MISSING(
           `unexpected file field "${part.fieldname}"; send the photo in multipart field "image"`,
         );
       }
@@ -89,20 +87,25 @@ async function readMultipart(
     } else if (part.fieldname === 'topK') {
       const n = Number(part.value);
       if (!Number.isInteger(n))
-        throw badRequest('TOPK_INVALID', `topK must be a whole number, got ${JSON.stringify(part.value)}`);
+        throw new errors.TOPK_INVALID(`topK must be a whole number, got ${JSON.stringify(part.value)}`);
       topK = n;
+    } else {
+      // The form's schema lists image and topK only (additionalProperties: false), so extras are refused, not ignored.
+      throw new errors.INVALID_FIELD(
+        part.fieldname === 'image' || part.fieldname === 'images'
+          ? `multipart field "${part.fieldname}" is text; attach the photo as a file`
+          : `unexpected multipart field "${part.fieldname}"; the form takes "image" (a file) and "topK"`,
+      );
     }
   }
 }
 
 function missing(batch: boolean): ApiError {
   return batch
-    ? badRequest(
-        'IMAGE_MISSING',
+    ? new errors.IMAGE_MISSING(
         'no images: send multipart fields "image" (repeat it per photo) or JSON { "images": ["<base64>", ...] }',
       )
-    : badRequest(
-        'IMAGE_MISSING',
+    : new errors.IMAGE_MISSING(
         'no image: send multipart field "image" (a photo file) or JSON { "image": "<base64>" }',
       );
 }
@@ -112,7 +115,7 @@ export function fromBase64(text: string): Buffer {
   const data = text.startsWith('data:') ? text.slice(text.indexOf(',') + 1) : text;
   const compact = data.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(compact)) {
-    throw badRequest('IMAGE_NOT_BASE64', 'image is not valid base64; encode the file bytes with base64');
+    throw new errors.IMAGE_NOT_BASE64('image is not valid base64; encode the file bytes with base64');
   }
   return Buffer.from(compact, 'base64');
 }

@@ -1,4 +1,4 @@
-import { ApiError, unavailable } from './errors.js';
+import { errors } from './errors.js';
 import type { ServingModel } from './model.js';
 
 /**
@@ -19,10 +19,8 @@ export class ModelHolder {
   /** The model for one request; pair with `model.release()`. */
   acquire(): ServingModel {
     const model = this.model;
-    if (this.closing)
-      throw unavailable('SHUTTING_DOWN', 'server is shutting down; retry on another instance');
-    if (!model)
-      throw unavailable('MODEL_NOT_LOADED', 'no model loaded yet; retry when GET /readyz answers 200');
+    if (this.closing) throw new errors.SHUTTING_DOWN('server is shutting down; retry on another instance');
+    if (!model) throw new errors.MODEL_NOT_LOADED('no model loaded yet; retry when GET /readyz answers 200');
     model.acquire();
     return model;
   }
@@ -38,7 +36,7 @@ export class ModelHolder {
   /** Runs one load at a time; a second concurrent reload is refused rather than queued. */
   async exclusive<T>(load: () => Promise<T>): Promise<T> {
     if (this.loading)
-      throw new ApiError(409, 'RELOAD_IN_PROGRESS', 'another reload is in progress; retry when it finishes');
+      throw new errors.RELOAD_IN_PROGRESS('another reload is in progress; retry when it finishes');
     const running = load();
     this.loading = running;
     try {

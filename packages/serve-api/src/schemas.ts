@@ -5,12 +5,12 @@ export const errorSchema = {
   type: 'object',
   description: 'Every error: an HTTP status, a stable code to branch on, and a message saying what to do.',
   properties: {
-    statusCode: { type: 'integer', example: 415 },
-    code: { type: 'string', example: 'IMAGE_UNSUPPORTED_TYPE' },
-    error: { type: 'string', example: 'Unsupported Media Type' },
+    statusCode: { type: 'integer', examples: [415] },
+    code: { type: 'string', examples: ['IMAGE_UNSUPPORTED_TYPE'] },
+    error: { type: 'string', examples: ['Unsupported Media Type'] },
     message: {
       type: 'string',
-      example: 'image is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF',
+      examples: ['image is not an image (unrecognised content); send JPEG, PNG, WebP, GIF, TIFF or AVIF'],
     },
   },
   required: ['statusCode', 'code', 'error', 'message'],
@@ -19,7 +19,10 @@ export const errorSchema = {
 export const modelRefSchema = {
   $id: 'ModelRef',
   type: 'object',
-  properties: { name: { type: 'string', example: 'plantid' }, version: { type: 'string', example: '3' } },
+  properties: {
+    name: { type: 'string', examples: ['plantid'] },
+    version: { type: 'string', examples: ['3'] },
+  },
   required: ['name', 'version'],
 } as const;
 
@@ -30,9 +33,9 @@ export const predictionSchema = {
     label: {
       type: 'string',
       description: 'Stable label id (labels.json `id`).',
-      example: 'coleus-scutellarioides-cs',
+      examples: ['coleus-scutellarioides-cs'],
     },
-    name: { type: 'string', description: 'Display name.', example: 'Coleus scutellarioides (CS)' },
+    name: { type: 'string', description: 'Display name.', examples: ['Coleus scutellarioides (CS)'] },
     confidence: {
       type: 'number',
       minimum: 0,
@@ -80,23 +83,6 @@ export const sharedSchemas = [
   timingsSchema,
   predictResponseSchema,
 ];
-
-export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(
-    codes.map((c) => [c, { $ref: 'Error#', description: ERROR_DESCRIPTIONS[c] ?? 'Error' }]),
-  );
-
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Bad request: missing or empty image, damaged image, invalid field (e.g. topK outside 1..classes).',
-  401: 'Missing or wrong bearer token.',
-  403: 'Admin routes are off (no serve.adminToken configured).',
-  404: 'Not found.',
-  409: 'Conflict.',
-  413: 'Too large: upload over serve.maxUploadMB, or an image over serve.maxPixels pixels.',
-  415: 'Not an image, or an image format this server cannot decode (e.g. HEIC).',
-  429: 'Rate limit exceeded; retry after the Retry-After header.',
-  503: 'No model loaded yet, or the server is shutting down.',
-};
 
 export const PRIVACY_TEXT = [
   'Privacy: uploaded photos are used to answer the request and are held in memory only, for at most',

@@ -46,7 +46,7 @@ export async function runServeCommand(
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  server.api.app.log.info({ event: 'shutdown' }, 'finishing in-flight requests, then exiting');
+  server.app.log.info({ event: 'shutdown' }, 'finishing in-flight requests, then exiting');
   await server.close();
 }
 

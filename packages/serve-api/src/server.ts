@@ -1,21 +1,45 @@
+import { randomUUID } from 'node:crypto';
 import { UsageError } from '@plantid/core';
-import { type BuildApiOptions, buildApi, type PlantidApi } from './app.js';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { plantid } from './plugin.js';
 import type { ServeSettings } from './settings.js';
 
 export interface RunningServer {
   /** http://host:port */
   url: string;
-  api: PlantidApi;
+  app: FastifyInstance;
   /** Stops taking requests, finishes the ones in flight, frees the model. */
   close(): Promise<void>;
 }
 
-export type StartOptions = Omit<BuildApiOptions, 'settings'>;
+export interface StartOptions {
+  /** Fastify/pino logger options; default JSON lines on stdout at info level. `false` = silent. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** pino's default time is epoch ms; ISO is what people grep for. */
+const isoTime = () => `,"time":"${new Date().toISOString()}"`;
+
+export const DEFAULT_LOGGER = { level: 'info', timestamp: isoTime };
+
+/** The Fastify options of the plantid server: request ids, JSON logs, proxy trust, graceful close. */
+export function serverOptions(settings: ServeSettings, logger: StartOptions['logger']): FastifyServerOptions {
+  return {
+    logger: logger === false ? false : { ...DEFAULT_LOGGER, ...(typeof logger === 'object' ? logger : {}) },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Our own lines instead: one per prediction, one per refused request, errors.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    trustProxy: settings.trustProxy,
+    return503OnClosing: true,
+  };
+}
 
 /**
- * Start-up order: listen (so /healthz and /readyz can answer 503 while loading), then resolve,
- * verify, load and warm up the bundle, then report ready. A model that fails to load stops the
- * server and rethrows (a BundleError names the bad file).
+ * The server both CLIs run: a Fastify app with the plantid plugin and nothing else. Start-up
+ * order: listen (so /healthz answers 200 and /readyz 503 while loading), then resolve, verify,
+ * load and warm up the bundle, then report ready. A model that fails to load stops the server
+ * and rethrows (a BundleError names the bad file).
  */
 export async function startServer(
   settings: ServeSettings,
@@ -28,8 +52,8 @@ export async function startServer(
       hint: 'pass --bundle <bundle folder | name@alias>, set PLANTID_BUNDLE, or serve.bundle in config.yaml',
     });
   }
-  const api = await buildApi({ ...options, settings });
-  const { app } = api;
+  const app = Fastify(serverOptions(settings, options.logger));
+  await app.register(plantid, settings);
   let address: string;
   try {
     address = await app.listen({ host: settings.host, port: settings.port });
@@ -45,7 +69,7 @@ export async function startServer(
     throw error;
   }
   try {
-    await api.load(ref);
+    await app.plantid.initialLoad;
   } catch (error) {
     await app.close();
     throw error;
@@ -54,6 +78,5 @@ export async function startServer(
     { event: 'listening', url: address, docs: `${address}/docs` },
     `plantid API ready on ${address}`,
   );
-
-  return { url: address, api, close: () => app.close() };
+  return { url: address, app, close: () => app.close() };
 }

@@ -277,7 +277,7 @@ describe('configuration that changes behaviour', () => {
         const body = (await response.json()) as PredictBody;
         expect(sameAnswer(body.predictions, await direct.predict(photo))).toBe(true);
       }
-      expect(server.api.context.holder.current!.engine.description).not.toContain('worker');
+      expect(server.app.plantid.holder.current!.engine.description).not.toContain('worker');
     } finally {
       await server.close();
       await direct.dispose();

@@ -27,16 +27,22 @@ export async function startTestServer(overrides: Partial<ServeSettings> = {}): P
     rateLimit: { max: 0, windowMs: 60_000 },
     ...overrides,
   };
-  const logs: Record<string, unknown>[] = [];
+  const { lines: logs, stream } = logCollector();
+  const server = await startServer(settings, { logger: { level: 'info', stream } });
+  return Object.assign(server, { settings, bundle, logs });
+}
+
+/** A pino destination that keeps every JSON log line, parsed. */
+export function logCollector(): { lines: Record<string, unknown>[]; stream: Writable } {
+  const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
       for (const line of String(chunk).split('\n'))
-        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const server = await startServer(settings, { logger: { level: 'info', stream } });
-  return Object.assign(server, { settings, bundle, logs });
+  return { lines, stream };
 }
 
 /** What the API must answer for `bytes`: preprocessImage + ONNX Runtime + calibration in-process, no HTTP, no batching. */

@@ -88,7 +88,7 @@ describe('graceful shutdown', () => {
     const form = new FormData();
     for (const p of photos) form.append('image', new Blob([p]), 'p.webp');
     const inFlight = fetch(`${server.url}/v1/predict/batch`, { method: 'POST', body: form });
-    const model = server.api.context.holder.current!;
+    const model = server.app.plantid.holder.current!;
     while (model.batcher.pending === 0) await new Promise((r) => setTimeout(r, 1));
     const closing = server.close();
     const response = await inFlight;
@@ -150,6 +150,22 @@ describe('admin reload', () => {
     expect(((await response.json()) as { message: string }).message).toMatch(
       /still serving the previous model.*model\.onnx.*sha256/,
     );
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ model: { version: '1' } });
+  });
+
+  it('answers a ref that names nothing with 404, in terms of the ref and the registry’s models, never its path', async () => {
+    for (const ref of ['no-such-model@1', 'leaf-test@9', 'no/such/folder']) {
+      const response = await reload(ref, TOKEN);
+      expect(response.status).toBe(404);
+      const body = (await response.json()) as { code: string; message: string };
+      expect(body.code).toBe('BUNDLE_NOT_FOUND');
+      expect(body.message).toContain(`"${ref}"`);
+      expect(body.message).toContain('leaf-test');
+      expect(body.message).not.toContain(registry);
+    }
+    const damaged = (await (await reload('leaf-test@3', TOKEN)).json()) as { code: string; message: string };
+    expect(damaged.code).toBe('RELOAD_FAILED');
+    expect(damaged.message).not.toContain(registry);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ model: { version: '1' } });
   });
 

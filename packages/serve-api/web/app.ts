@@ -68,7 +68,7 @@ async function errorMessage(response: Response): Promise<string> {
 
 async function loadModel(): Promise<void> {
   try {
-    const response = await fetch('/v1/models');
+    const response = await fetch('v1/models');
     if (!response.ok) throw new Error(await errorMessage(response));
     const body = (await response.json()) as { models: { name: string; version: string; labels: Label[] }[] };
     const model = body.models[0];
@@ -149,7 +149,7 @@ async function identify(file: File): Promise<void> {
   const form = new FormData();
   form.append('image', file, file.name || 'photo.jpg');
   try {
-    const response = await fetch('/v1/predict?topK=3', { method: 'POST', body: form });
+    const response = await fetch('v1/predict?topK=3', { method: 'POST', body: form });
     if (!response.ok) {
       say(await errorMessage(response), true);
       return;
@@ -184,7 +184,7 @@ async function sendFeedback(): Promise<void> {
   ui.send.disabled = true;
   sayNearSend('Sending…');
   try {
-    const response = await fetch('/v1/feedback', {
+    const response = await fetch('v1/feedback', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ predictionId: current.id, label, consent: ui.consent.checked }),

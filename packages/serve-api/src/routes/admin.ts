@@ -1,15 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isPlantidError, UsageError } from '@plantid/core';
+import { BundleError, listModels } from '@plantid/bundle';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { ApiError } from '../errors.js';
-import { errorResponses } from '../schemas.js';
+import { type ApiError, BODY_ERRORS, errorResponses, errors, isApiError } from '../errors.js';
+import type { PlantidService } from '../service.js';
 
-export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function adminRoutes(app: FastifyInstance): void {
+  const service = app.plantid;
   app.post<{ Body: { bundle: string } }>(
     '/v1/admin/reload',
     {
-      onRequest: async (request) => authorize(request, ctx.settings.adminToken),
+      onRequest: async (request) => authorize(request, service.settings.adminToken),
       schema: {
+        operationId: 'reloadModel',
         summary: 'Load another model version or alias without downtime',
         description:
           'Resolves and verifies the bundle, loads it and warms it up while the current model keeps serving; then swaps. ' +
@@ -38,20 +41,31 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
             },
             required: ['previous', 'current', 'loadMs'],
           },
-          ...errorResponses(400, 401, 403, 409, 422),
+          ...errorResponses(
+            ...BODY_ERRORS,
+            'UNAUTHORIZED',
+            'ADMIN_DISABLED',
+            'BUNDLE_NOT_FOUND',
+            'RELOAD_FAILED',
+            'RELOAD_IN_PROGRESS',
+            'MODEL_LOAD_FAILED',
+            'RATE_LIMITED',
+          ),
         },
       },
     },
     async (request) => {
-      return ctx.holder.exclusive(async () => {
-        const previous = ctx.holder.current?.summary ?? null;
-        let loaded: Awaited<ReturnType<ApiContext['loadModel']>>;
+      const { holder } = service;
+      return holder.exclusive(async () => {
+        const previous = holder.current?.summary ?? null;
+        const ref = request.body.bundle;
+        let loaded: Awaited<ReturnType<PlantidService['loadModel']>>;
         try {
-          loaded = await ctx.loadModel(request.body.bundle);
+          loaded = await service.loadModel(ref);
         } catch (error) {
-          throw reloadFailure(error);
+          throw await reloadFailure(error, ref, service);
         }
-        ctx.useModel(loaded.model);
+        service.useModel(loaded.model);
         request.log.info(
           { event: 'reload', previous, current: loaded.model.summary, loadMs: Math.round(loaded.loadMs) },
           'model reloaded',
@@ -63,37 +77,41 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
 }
 
 /**
- * Bundle problems are the caller's to fix (bad ref: 400; damaged or unloadable model: 422), with the
- * reader's message; the old model keeps serving either way.
+ * Why a reload failed, for the admin who asked, in terms of the ref and the registry's model
+ * names (never the server's paths): a ref that names nothing is 404, a bundle that fails
+ * verification 400, a verified model that cannot be loaded 422. The old model keeps serving.
  */
-function reloadFailure(error: unknown): unknown {
-  const e = error as { exitCode?: number; toLine?: () => string; message?: string };
-  if (typeof e.toLine === 'function') {
-    const status = e.exitCode === 2 ? 400 : 422;
-    return new ApiError(
-      status,
-      'RELOAD_FAILED',
-      `reload failed, still serving the previous model: ${e.toLine()}`,
+async function reloadFailure(error: unknown, ref: string, service: PlantidService): Promise<ApiError> {
+  if (isApiError(error)) return error;
+  const current = service.model;
+  const head = `reload of "${ref}" failed, still serving the previous model${current ? ` (${current.name}@${current.version})` : ''}`;
+  const notFound =
+    (error instanceof UsageError && !(error instanceof BundleError)) ||
+    (error instanceof BundleError && error.code === 'not-a-bundle');
+  if (notFound) {
+    const models = (await listModels(service.settings.registryDir)).map((m) => m.name);
+    const listing = /^(aliases|versions):/.test(error.hint ?? '') ? ` (${error.hint})` : '';
+    return new errors.BUNDLE_NOT_FOUND(
+      `${head}: ${error.message}${listing}; the registry has ${models.length ? `models ${models.join(', ')}` : 'no models'}`,
     );
   }
-  if (error instanceof ApiError) return error;
-  const first = String(e.message ?? error).split('\n')[0];
-  return new ApiError(422, 'RELOAD_FAILED', `reload failed, still serving the previous model: ${first}`);
+  if (isPlantidError(error)) {
+    return new errors.RELOAD_FAILED(`${head}: ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+  }
+  const first = String((error as Error)?.message ?? error).split('\n')[0];
+  return new errors.MODEL_LOAD_FAILED(`${head}: ${first}`);
 }
 
 async function authorize(request: FastifyRequest, token: string | undefined): Promise<void> {
   if (!token) {
-    throw new ApiError(
-      403,
-      'ADMIN_DISABLED',
+    throw new errors.ADMIN_DISABLED(
       'admin routes are off; set serve.adminToken or PLANTID_ADMIN_TOKEN to enable them',
     );
   }
   const header = request.headers.authorization ?? '';
   const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-  const challenge = { 'www-authenticate': 'Bearer realm="plantid-admin"' };
-  if (!given) throw new ApiError(401, 'UNAUTHORIZED', 'send Authorization: Bearer <admin token>', challenge);
-  if (!sameSecret(given, token)) throw new ApiError(401, 'UNAUTHORIZED', 'wrong admin token', challenge);
+  if (!given) throw new errors.UNAUTHORIZED('send Authorization: Bearer <admin token>');
+  if (!sameSecret(given, token)) throw new errors.UNAUTHORIZED('wrong admin token');
 }
 
 /** Constant-time comparison (of digests, so lengths never leak). */

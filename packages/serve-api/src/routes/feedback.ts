@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { badRequest, notFound } from '../errors.js';
+import { BODY_ERRORS, errorResponses, errors } from '../errors.js';
 import type { FeedbackLocation } from '../feedback-store.js';
-import { errorResponses, PRIVACY_TEXT } from '../schemas.js';
+import type { ServingModel } from '../model.js';
+import type { OpenApiOperation } from '../openapi.js';
+import { PRIVACY_TEXT } from '../schemas.js';
+import type { PlantidService } from '../service.js';
 
 interface FeedbackBody {
   predictionId: string;
@@ -11,12 +13,21 @@ interface FeedbackBody {
   location?: FeedbackLocation;
 }
 
-export function feedbackRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** The labels feedback takes, from the loaded model: its label ids and display names (resolveLabel accepts both). */
+function describeLabels(operation: OpenApiOperation, model: ServingModel): void {
+  const label = operation.requestBody?.content?.['application/json']?.schema?.properties?.label;
+  if (label) label.enum = [...new Set(model.labels.flatMap((l) => [l.id, l.name]))];
+}
+
+export function feedbackRoutes(app: FastifyInstance): void {
+  const service = app.plantid;
   app.post<{ Body: FeedbackBody }>(
     '/v1/feedback',
     {
       bodyLimit: 16 * 1024,
+      config: { describeModel: describeLabels },
       schema: {
+        operationId: 'sendFeedback',
         summary: 'Say whether a prediction was right, and which species it really is',
         description: `Stored in the append-only feedback store (feedback.jsonl + images/) that the next \`pipeline run\` learns from. ${PRIVACY_TEXT}`,
         tags: ['feedback'],
@@ -60,22 +71,21 @@ export function feedbackRoutes(app: FastifyInstance, ctx: ApiContext): void {
             },
             required: ['id', 'correct', 'imageStored', 'locationStored'],
           },
-          ...errorResponses(400, 404, 429),
+          ...errorResponses(...BODY_ERRORS, 'UNKNOWN_LABEL', 'PREDICTION_NOT_FOUND', 'RATE_LIMITED'),
         },
       },
     },
     async (request, reply) => {
       const { predictionId, consent, location } = request.body;
-      const prediction = ctx.memory.recall(predictionId);
+      const prediction = service.memory.recall(predictionId);
       if (!prediction) {
-        throw notFound(
-          'PREDICTION_NOT_FOUND',
-          `prediction ${predictionId} is unknown or older than ${ctx.settings.predictionMemory.ttlMs / 60_000} minutes; predict again, then send feedback`,
+        throw new errors.PREDICTION_NOT_FOUND(
+          `prediction ${predictionId} is unknown or older than ${service.settings.predictionMemory.ttlMs / 60_000} minutes; predict again, then send feedback`,
         );
       }
-      const label = resolveLabel(request.body.label, prediction.labelIds, ctx);
-      const record = await ctx.feedback.add({ prediction, label, consent, location: location ?? null });
-      ctx.metrics.feedback.inc({ correct: String(record.correct), consent: String(consent) });
+      const label = resolveLabel(request.body.label, prediction.labelIds, service);
+      const record = await service.feedback.add({ prediction, label, consent, location: location ?? null });
+      service.metrics.feedback.inc({ correct: String(record.correct), consent: String(consent) });
       request.log.info(
         { event: 'feedback', feedbackId: record.id, predictionId, correct: record.correct, consent },
         'feedback',
@@ -92,12 +102,11 @@ export function feedbackRoutes(app: FastifyInstance, ctx: ApiContext): void {
 }
 
 /** Accepts a label id, or a display name of the current model; answers with the id. */
-function resolveLabel(given: string, labelIds: ReadonlySet<string>, ctx: ApiContext): string {
+function resolveLabel(given: string, labelIds: ReadonlySet<string>, service: PlantidService): string {
   if (labelIds.has(given)) return given;
-  const byName = ctx.holder.current?.labels.find((l) => l.name === given && labelIds.has(l.id));
+  const byName = service.model?.labels.find((l) => l.name === given && labelIds.has(l.id));
   if (byName) return byName.id;
-  throw badRequest(
-    'UNKNOWN_LABEL',
+  throw new errors.UNKNOWN_LABEL(
     `label "${given}" is not one of the model's ${labelIds.size} labels; see GET /v1/models for the list`,
   );
 }

@@ -1,120 +1,177 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { ApiError, badRequest } from '../errors.js';
+import { BODY_ERRORS, errorBody, errorResponses, errors, isApiError } from '../errors.js';
 import { type InferenceResult, inferImage, roundMs } from '../infer.js';
 import { readPredictInput, type UploadedImage } from '../input.js';
 import type { ServingModel } from '../model.js';
-import { errorResponses } from '../schemas.js';
+import type { OpenApiOperation } from '../openapi.js';
+import type { PlantidService } from '../service.js';
 
-const topKQuery = {
-  type: 'object',
-  properties: {
-    topK: {
-      type: 'integer',
-      minimum: 1,
-      description: 'How many predictions to return (1..classes); default serve.topK.',
-    },
-  },
-  additionalProperties: false,
+/**
+ * topK as every request schema states it. The maximum is the loaded model's class count: the
+ * handler checks against `model.labels.length` and the OpenAPI document is filled in from the
+ * same model (`describeTopK`), so it changes with a reload.
+ */
+const topKField = {
+  type: 'integer',
+  minimum: 1,
+  description:
+    'How many predictions to return: 1 to the number of classes of the loaded model; default serve.topK.',
 } as const;
 
 const jsonImage = {
   type: 'string',
   contentEncoding: 'base64',
-  description: 'The photo file, base64 (a data: URL works too).',
+  contentMediaType: 'image/*',
+  description:
+    'The photo file, base64 (a data: URL works too). It must decode to a JPEG, PNG, WebP, GIF, TIFF or AVIF: other bytes are answered with IMAGE_EMPTY, IMAGE_UNDECODABLE or IMAGE_UNSUPPORTED_TYPE.',
 } as const;
 
-/** Multipart bodies are read as streams by the handler (with byte limits), so their schemas only document. */
-export const MULTIPART_DOCS: Record<string, object> = {
-  '/v1/predict': {
-    type: 'object',
-    required: ['image'],
-    properties: {
-      image: {
-        type: 'string',
-        format: 'binary',
-        description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
-      },
-      topK: { type: 'integer', minimum: 1 },
-    },
-  },
-  '/v1/predict/batch': {
-    type: 'object',
-    required: ['image'],
-    properties: {
-      image: {
-        type: 'array',
-        items: { type: 'string', format: 'binary' },
-        description: 'One field per photo (repeat the field).',
-      },
-      topK: { type: 'integer', minimum: 1 },
-    },
-  },
-};
+const photoFile = {
+  type: 'string',
+  format: 'binary',
+  description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
+} as const;
 
-export const RAW_IMAGE_DOC = {
+const RAW_IMAGE_DOC = {
   type: 'string',
   format: 'binary',
   description: 'The photo as the raw request body.',
 } as const;
 
-/** Adds the multipart and raw-image bodies to a route's OpenAPI entry (validation stays JSON-only). */
-function documentUploads({ schema, url }: { schema: unknown; url: string }) {
-  const s = schema as { body?: { content?: Record<string, unknown> } };
-  const content = {
-    'multipart/form-data': { schema: MULTIPART_DOCS[url] },
-    ...s.body?.content,
-    ...(url === '/v1/predict' ? { 'image/*': { schema: RAW_IMAGE_DOC } } : {}),
+/**
+ * The request bodies of one predict route, built from the number of photos it takes: Fastify
+ * validates the JSON body with `json`; multipart bodies are streamed by the handler
+ * (`readPredictInput`, with byte limits) under the same `photos` bounds, so `multipart` documents them.
+ */
+function requestBodies(photos: { max: number }) {
+  const batch = photos.max > 1;
+  const many = <T extends object>(items: T) => ({ type: 'array', minItems: 1, maxItems: photos.max, items });
+  return {
+    json: batch
+      ? {
+          type: 'object',
+          required: ['images'],
+          properties: { images: many(jsonImage), topK: topKField },
+        }
+      : { type: 'object', required: ['image'], properties: { image: jsonImage, topK: topKField } },
+    multipart: {
+      type: 'object',
+      required: ['image'],
+      additionalProperties: false,
+      properties: {
+        image: batch
+          ? { ...many(photoFile), description: 'One field per photo (repeat the field).' }
+          : photoFile,
+        topK: topKField,
+      },
+    },
   };
-  return { schema: { ...s, body: { content } }, url };
 }
 
-export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { settings } = ctx;
+/** Adds the multipart and raw-image bodies to a route's OpenAPI entry (validation stays JSON-only). */
+function documentUploads(multipart: object, rawImage: boolean) {
+  return ({ schema, url }: { schema: unknown; url: string }) => {
+    const s = schema as { body?: { content?: Record<string, unknown> } };
+    const content = {
+      'multipart/form-data': { schema: multipart },
+      ...s.body?.content,
+      ...(rawImage ? { 'image/*': { schema: RAW_IMAGE_DOC } } : {}),
+    };
+    return { schema: { ...s, body: { content } }, url };
+  };
+}
+
+/** Writes the loaded model's class count as topK's maximum into the query parameter and every body. */
+function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
+  const classes = model.labels.length;
+  for (const parameter of operation.parameters ?? [])
+    if (parameter.name === 'topK' && parameter.schema) parameter.schema.maximum = classes;
+  for (const media of Object.values(operation.requestBody?.content ?? {})) {
+    const topK = media.schema?.properties?.topK;
+    if (topK) topK.maximum = classes;
+  }
+}
+
+const PREDICT_ERRORS = [
+  ...BODY_ERRORS,
+  'IMAGE_MISSING',
+  'IMAGE_EMPTY',
+  'IMAGE_NOT_BASE64',
+  'IMAGE_UNDECODABLE',
+  'IMAGE_TOO_LARGE',
+  'IMAGE_TOO_MANY_PIXELS',
+  'IMAGE_UNSUPPORTED_TYPE',
+  'TOPK_INVALID',
+  'TOPK_OUT_OF_RANGE',
+  'TOO_MANY_IMAGES',
+  'TOO_MANY_PARTS',
+  'MULTIPART_MALFORMED',
+  'RATE_LIMITED',
+  'MODEL_NOT_LOADED',
+  'SHUTTING_DOWN',
+] as const;
+
+export function predictRoutes(app: FastifyInstance): void {
+  const service = app.plantid;
+  const { settings, holder } = service;
   const jsonBodyLimit = Math.ceil((settings.maxUploadBytes * 4) / 3) + 64 * 1024;
+  const single = { max: 1 };
+  const batch = { max: settings.maxBatchImages };
+  const singleBodies = requestBodies(single);
+  const batchBodies = requestBodies(batch);
 
   app.post<{ Querystring: { topK?: number } }>(
     '/v1/predict',
     {
       bodyLimit: jsonBodyLimit,
-      config: { swaggerTransform: documentUploads },
+      config: {
+        swaggerTransform: documentUploads(singleBodies.multipart, true),
+        describeModel: describeTopK,
+      },
+      links: {
+        200: {
+          sendFeedback: {
+            operationId: 'sendFeedback',
+            description:
+              'Tell the model whether this prediction was right: its `id` is the feedback’s `predictionId`.',
+            requestBody: {
+              predictionId: '$response.body#/id',
+              label: '$response.body#/predictions/0/label',
+            },
+          },
+        },
+      },
       schema: {
+        operationId: 'predict',
         summary: 'Identify the plant in one photo',
         description:
           'Send the photo as multipart field `image`, as JSON `{ "image": "<base64>" }`, or as the raw body with an image Content-Type. ' +
           'Returns the top-k species with calibrated confidences and a prediction id for feedback.',
         tags: ['predict'],
-        querystring: topKQuery,
-        body: {
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['image'],
-                properties: { image: jsonImage, topK: { type: 'integer', minimum: 1 } },
-              },
-            },
-          },
-        },
-        response: { 200: { $ref: 'PredictResponse#' }, ...errorResponses(400, 413, 415, 429, 503) },
+        querystring: { type: 'object', properties: { topK: topKField }, additionalProperties: false },
+        body: { content: { 'application/json': { schema: singleBodies.json } } },
+        response: { 200: { $ref: 'PredictResponse#' }, ...errorResponses(...PREDICT_ERRORS) },
       },
     },
     async (request) => {
       const started = performance.now();
-      const model = ctx.holder.acquire();
+      const model = holder.acquire();
       try {
         const input = await readPredictInput(
           request,
-          { maxBytes: settings.maxUploadBytes, maxImages: 1 },
+          { maxBytes: settings.maxUploadBytes, maxImages: single.max },
           false,
         );
-        const k = resolveTopK(request.query.topK ?? input.topK, model, settings.topK);
+        const k = resolveTopK([request.query.topK, input.topK], model, settings.topK);
         const image = input.images[0]!;
-        const result = await inferImage(model, image.bytes, { ...limits(ctx), topK: k, field: image.field });
-        return respond(ctx, request, model, image, result, started);
+        const result = await inferImage(model, image.bytes, {
+          ...limits(service),
+          topK: k,
+          field: image.field,
+        });
+        return respond(service, request, model, image, result, started);
       } finally {
         model.release();
       }
@@ -125,28 +182,19 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v1/predict/batch',
     {
       bodyLimit: jsonBodyLimit * settings.maxBatchImages,
-      config: { swaggerTransform: documentUploads },
+      config: {
+        swaggerTransform: documentUploads(batchBodies.multipart, false),
+        describeModel: describeTopK,
+      },
       schema: {
+        operationId: 'predictBatch',
         summary: 'Identify the plants in several photos',
         description:
           `Up to serve.maxBatchImages (${settings.maxBatchImages}) photos: repeat multipart field \`image\`, or JSON \`{ "images": ["<base64>", ...] }\`. ` +
           'Each photo gets its own result in input order; a bad photo gets an `error` (the same one /v1/predict would answer) without failing the others.',
         tags: ['predict'],
-        querystring: topKQuery,
-        body: {
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['images'],
-                properties: {
-                  images: { type: 'array', minItems: 1, maxItems: settings.maxBatchImages, items: jsonImage },
-                  topK: { type: 'integer', minimum: 1 },
-                },
-              },
-            },
-          },
-        },
+        querystring: { type: 'object', properties: { topK: topKField }, additionalProperties: false },
+        body: { content: { 'application/json': { schema: batchBodies.json } } },
         response: {
           200: {
             type: 'object',
@@ -159,7 +207,7 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
                   properties: {
                     index: { type: 'integer' },
                     filename: { type: 'string' },
-                    id: { type: 'string' },
+                    id: { type: 'string', format: 'uuid' },
                     predictions: { type: 'array', items: { $ref: 'Prediction#' } },
                     timings: { $ref: 'Timings#' },
                     error: { $ref: 'Error#' },
@@ -170,36 +218,36 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
             },
             required: ['model', 'results'],
           },
-          ...errorResponses(400, 413, 415, 429, 503),
+          ...errorResponses(...PREDICT_ERRORS),
         },
       },
     },
     async (request) => {
       const started = performance.now();
-      const model = ctx.holder.acquire();
+      const model = holder.acquire();
       try {
         const input = await readPredictInput(
           request,
-          { maxBytes: settings.maxUploadBytes, maxImages: settings.maxBatchImages },
+          { maxBytes: settings.maxUploadBytes, maxImages: batch.max },
           true,
         );
-        const k = resolveTopK(request.query.topK ?? input.topK, model, settings.topK);
+        const k = resolveTopK([request.query.topK, input.topK], model, settings.topK);
         const results = await Promise.all(
           input.images.map(async (image, index) => {
             try {
               const result = await inferImage(model, image.bytes, {
-                ...limits(ctx),
+                ...limits(service),
                 topK: k,
                 field: image.field,
               });
               return {
                 index,
                 filename: image.filename,
-                ...respond(ctx, request, model, image, result, started),
+                ...respond(service, request, model, image, result, started),
               };
             } catch (error) {
-              if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
-              return { index, filename: image.filename, error: errorBody(error) };
+              if (!isApiError(error) || error.statusCode >= 500) throw error;
+              return { index, filename: image.filename, error: errorBody(error.code, error.message) };
             }
           }),
         );
@@ -211,24 +259,26 @@ export function predictRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 }
 
-function limits(ctx: ApiContext) {
-  return { maxBytes: ctx.settings.maxUploadBytes, maxPixels: ctx.settings.maxPixels };
+function limits(service: PlantidService) {
+  return { maxBytes: service.settings.maxUploadBytes, maxPixels: service.settings.maxPixels };
 }
 
-function resolveTopK(requested: number | undefined, model: ServingModel, fallback: number): number {
+/** topK from the query or the body (the query wins); each one given must be within 1..classes. */
+function resolveTopK(given: (number | undefined)[], model: ServingModel, fallback: number): number {
   const classes = model.labels.length;
-  if (requested === undefined) return Math.min(fallback, classes);
-  if (!Number.isInteger(requested) || requested < 1 || requested > classes) {
-    throw badRequest(
-      'TOPK_OUT_OF_RANGE',
-      `topK must be between 1 and ${classes} (the model has ${classes} classes), got ${requested}`,
-    );
+  const requested = given.filter((k) => k !== undefined);
+  for (const k of requested) {
+    if (!Number.isInteger(k) || k < 1 || k > classes) {
+      throw new errors.TOPK_OUT_OF_RANGE(
+        `topK must be between 1 and ${classes} (the model has ${classes} classes), got ${k}`,
+      );
+    }
   }
-  return requested;
+  return requested[0] ?? Math.min(fallback, classes);
 }
 
 function respond(
-  ctx: ApiContext,
+  service: PlantidService,
   request: FastifyRequest,
   model: ServingModel,
   image: UploadedImage,
@@ -238,7 +288,7 @@ function respond(
   const id = randomUUID();
   const top1 = result.predictions[0]!;
   const totalMs = performance.now() - started;
-  ctx.memory.remember({
+  service.memory.remember({
     id,
     time: new Date().toISOString(),
     model: model.summary,
@@ -248,8 +298,8 @@ function respond(
     format: result.format,
     bytes: image.bytes,
   });
-  ctx.metrics.predictions.inc({ label: top1.label });
-  ctx.metrics.decode.observe(result.timings.decodeMs / 1000);
+  service.metrics.predictions.inc({ label: top1.label });
+  service.metrics.decode.observe(result.timings.decodeMs / 1000);
   // The request log: one line per prediction, never the image bytes.
   request.log.info(
     {
@@ -273,14 +323,5 @@ function respond(
       inferMs: roundMs(result.timings.inferMs),
       totalMs: roundMs(totalMs),
     },
-  };
-}
-
-export function errorBody(error: ApiError) {
-  return {
-    statusCode: error.statusCode,
-    code: error.code,
-    error: STATUS_CODES[error.statusCode] ?? 'Error',
-    message: error.message,
   };
 }

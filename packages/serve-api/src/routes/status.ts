@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses } from '../errors.js';
 
 const statusSchema = {
   type: 'object',
@@ -8,22 +7,21 @@ const statusSchema = {
   required: ['status', 'model'],
 } as const;
 
-export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function statusRoutes(app: FastifyInstance): void {
+  const { holder, metrics } = app.plantid;
+  // Kubernetes semantics: a failing liveness probe restarts the pod, so /healthz says only that the
+  // process answers; whether to send it traffic (model loaded and warm, not shutting down) is /readyz.
   app.get(
     '/healthz',
     {
       config: { rateLimit: false },
       schema: {
-        summary: 'Liveness: 200 when a model is loaded, 503 otherwise',
+        summary: 'Liveness: 200 while the process is up (with the model being served, if any yet)',
         tags: ['status'],
-        response: { 200: statusSchema, 503: statusSchema },
+        response: { 200: statusSchema },
       },
     },
-    async (_request, reply) => {
-      const model = ctx.holder.current;
-      if (!model) reply.code(503);
-      return { status: model ? 'ok' : 'no model loaded', model: model?.summary ?? null };
-    },
+    async () => ({ status: 'ok', model: holder.current?.summary ?? null }),
   );
 
   app.get(
@@ -37,7 +35,6 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (_request, reply) => {
-      const { holder } = ctx;
       const ready = holder.ready && !holder.closing && holder.current !== undefined;
       if (!ready) reply.code(503);
       const status = ready ? 'ready' : holder.closing ? 'shutting down' : 'loading';
@@ -94,12 +91,12 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
             },
             required: ['models'],
           },
-          ...errorResponses(429),
+          ...errorResponses('RATE_LIMITED'),
         },
       },
     },
     async () => {
-      const model = ctx.holder.current;
+      const model = holder.current;
       if (!model) return { models: [] };
       return {
         models: [
@@ -130,8 +127,8 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: { summary: 'Prometheus metrics', tags: ['status'], produces: ['text/plain'] },
     },
     async (_request, reply) => {
-      reply.type(ctx.metrics.registry.contentType);
-      return ctx.metrics.registry.metrics();
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
     },
   );
 }

@@ -15,16 +15,25 @@ function packageRoot(): string {
   return dir;
 }
 
-/** The web page: static HTML/CSS from web/public, and web/app.ts served as JavaScript. */
+/**
+ * The web page: static HTML/CSS from web/public, and web/app.ts served as JavaScript. The page
+ * uses relative URLs, so under a prefix it lives at `<prefix>/` (`<prefix>` redirects there).
+ */
 export async function webRoutes(app: FastifyInstance): Promise<void> {
   const script = typescriptToJavaScript(await readFile(join(WEB_DIR, 'app.ts'), 'utf8'));
   await app.register(fastifyStatic, {
     root: join(WEB_DIR, 'public'),
     prefix: '/',
-    index: 'index.html',
+    index: false,
     wildcard: false,
     maxAge: '5m',
   });
+  app.get('/', { schema: { hide: true }, prefixTrailingSlash: 'slash' }, async (_request, reply) =>
+    reply.sendFile('index.html'),
+  );
+  if (app.prefix) {
+    app.get('', { schema: { hide: true } }, async (_request, reply) => reply.redirect(`${app.prefix}/`));
+  }
   app.get('/app.js', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300');
     return script;
