@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isPlantidError, UsageError } from '@plantid/core';
 import { BundleError, listModels } from '@plantid/bundle';
+import { isPlantidError, UsageError } from '@plantid/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ApiError, BODY_ERRORS, errorResponses, errors, isApiError } from '../errors.js';
 import type { PlantidService } from '../service.js';
