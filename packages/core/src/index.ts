@@ -4,6 +4,7 @@ export * from './config/load.js';
 export * from './config/reference.js';
 export * from './config/schema.js';
 export * from './config/suggest.js';
+export * from './download.js';
 export * from './errors.js';
 export * from './feedback.js';
 export * from './hash.js';

@@ -1,6 +1,16 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, sha256, UsageError, WorkError, writeDirAtomic, writeFileAtomic } from '@plantid/core';
+import {
+  download,
+  type FetchOptions,
+  fetchBytes,
+  type Logger,
+  sha256,
+  UsageError,
+  WorkError,
+  writeDirAtomic,
+  writeFileAtomic,
+} from '@plantid/core';
 
 export interface DownloadOptions {
   /** Where downloaded backbones live (`<cacheDir>/backbones/<hash of url>/`). */
@@ -12,52 +22,6 @@ export interface DownloadOptions {
   attempts?: number;
   backoffMs?: number;
   fetch?: typeof fetch;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Status codes worth retrying; other 4xx mean the URL is wrong and retrying won't help. */
-const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
-
-/** GETs `url` with retries and exponential backoff; throws a one-line error naming the URL. */
-export async function fetchBytes(
-  url: string,
-  options: Omit<DownloadOptions, 'cacheDir' | 'sha256'> = {},
-): Promise<Uint8Array> {
-  const attempts = options.attempts ?? 4;
-  const backoff = options.backoffMs ?? 500;
-  const doFetch = options.fetch ?? fetch;
-  let last = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      const response = await doFetch(url, { signal: AbortSignal.timeout(60_000) });
-      if (response.ok) return new Uint8Array(await response.arrayBuffer());
-      last = `HTTP ${response.status}`;
-      if (!retryable(response.status)) {
-        throw new UsageError(`cannot download backbone: ${last}`, {
-          where: url,
-          hint: 'check model.weights points at a tfjs model.json',
-        });
-      }
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      last = describe(error);
-    }
-    if (attempt < attempts) {
-      const delay = backoff * 2 ** (attempt - 1);
-      options.log?.warn(`download failed (${last}); retrying in ${delay} ms`, { url, attempt });
-      await sleep(delay);
-    }
-  }
-  throw new WorkError(`cannot download backbone after ${attempts} attempts (${last})`, {
-    where: url,
-    hint: 'offline? download model.json and its weight files yourself and set model.weights to the local model.json',
-  });
 }
 
 interface ModelJsonShape {
@@ -106,7 +70,20 @@ export async function downloadBackbone(
     if (!options.sha256 || sha256(cached) === options.sha256) return { modelJson, downloaded: false };
   }
   options.log?.info(`downloading backbone ${url}`);
-  const bytes = await fetchBytes(url, options);
+  const fetchOptions: FetchOptions = {
+    what: 'backbone',
+    userUrl: true,
+    hints: {
+      refused: 'check model.weights points at a tfjs model.json',
+      unreachable:
+        'offline? download model.json and its weight files yourself and set model.weights to the local model.json',
+    },
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.attempts ? { attempts: options.attempts } : {}),
+    ...(options.backoffMs ? { backoffMs: options.backoffMs } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const bytes = await fetchBytes(url, fetchOptions);
   const actual = sha256(bytes);
   if (options.sha256 && actual !== options.sha256) {
     throw new WorkError(`backbone model.json sha256 is ${actual}, expected ${options.sha256}`, {
@@ -122,7 +99,7 @@ export async function downloadBackbone(
         if (!target.startsWith(new URL('.', url).href)) {
           throw new UsageError(`weight path '${path}' leaves the model folder`, { where: url });
         }
-        await writeFileAtomic(join(temp, path), await fetchBytes(target, options));
+        await download(target, join(temp, path), { ...fetchOptions, what: `backbone ${path}` });
       }
     }
     await writeFileAtomic(join(temp, 'model.json'), bytes);
