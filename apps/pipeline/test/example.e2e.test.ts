@@ -7,9 +7,11 @@ import { readBundle } from '@plantid/export';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowServer } from '../../../packages/tracking/test/mlflow-server.js';
+import { LEAF40, MOBILENET_JSON } from '../../../test/support/shared.js';
 import { plainEnv } from './plain-env.js';
 
-// The README's main job: the whole example pipeline on ../shared, through the real CLI.
+// The README's main job: the whole example pipeline on ../shared, through the real CLI
+// (tests reach ../shared through PLANTID_SHARED; the README's own first command is readme.e2e.test.ts).
 // Runs and registry go to a temp folder so the test never touches a user's runs/ or models/;
 // tracking goes to a real MLflow server, read back through MLflow's own REST API.
 const cli = resolve(__dirname, '../src/cli.ts');
@@ -41,7 +43,11 @@ function pipeline(...args: string[]) {
       'json',
       ...args,
     ],
-    { encoding: 'utf8', env: plainEnv(), maxBuffer: 64 * 1024 * 1024 },
+    {
+      encoding: 'utf8',
+      env: { ...plainEnv(), PLANTID_DATA: LEAF40, PLANTID_BACKBONE: MOBILENET_JSON },
+      maxBuffer: 64 * 1024 * 1024,
+    },
   );
   const record = result.stdout.trim() ? JSON.parse(result.stdout.trim().split('\n').at(-1)!) : undefined;
   return { code: result.status, record, stderr: result.stderr };

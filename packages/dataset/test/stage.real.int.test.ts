@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LEAF40 } from '../../../test/support/shared.js';
 import { datasetStage, indexHexHashes, type ManifestRecord, readManifest } from '../src/index.js';
 import { stageContext, type TestContext } from './helpers.js';
 
 // The real ph-medicinal-leaf40, read in place; one full run shared by every test here.
-const repoRoot = resolve(import.meta.dirname, '../../..');
 let run: TestContext;
 let records: ManifestRecord[];
 // biome-ignore lint/suspicious/noExplicitAny: report.json as parsed
@@ -14,10 +14,7 @@ let report: any;
 const name = (r: { path: string }) => r.path.split('/').pop()!.replace('.webp', '');
 
 beforeAll(async () => {
-  run = await stageContext(
-    { root: '../shared/datasets/ph-medicinal-leaf40', license: 'CC BY 4.0' },
-    { configDir: repoRoot },
-  );
+  run = await stageContext({ root: LEAF40, license: 'CC BY 4.0' }, { configDir: dirname(LEAF40) });
   await datasetStage.run(run.ctx);
   records = await readManifest(join(run.ctx.outDir, 'manifest.jsonl'));
   report = JSON.parse(await readFile(join(run.ctx.outDir, 'report.json'), 'utf8'));

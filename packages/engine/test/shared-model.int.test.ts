@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxCheck } from '../../../test/support/onnx-checker.js';
 import { createEngine, type Engine, findLayer, layersModelToOnnx, loadLayersModel } from '../src/index.js';
-import { argmaxRows, imageBatch, maxAbsDiff, onnxCheck, realImagePaths, SHARED_MODEL } from './helpers.js';
+import { argmaxRows, imageBatch, maxAbsDiff, realImagePaths, SHARED_MODEL } from './helpers.js';
 
 const N = 6;
 let dir: string;

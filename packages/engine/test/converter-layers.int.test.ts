@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxCheck } from '../../../test/support/onnx-checker.js';
 import { createEngine, initTfjsBackend, layersModelToOnnx } from '../src/index.js';
-import { maxAbsDiff, onnxCheck } from './helpers.js';
+import { maxAbsDiff } from './helpers.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
