@@ -24,8 +24,11 @@ export interface FetchOptions {
 export interface DownloadOptions extends FetchOptions {
   /** Expected sha256 of the file: a mismatch removes the partial file and fails (exit 1). */
   sha256?: string;
-  /** Called with every change of the bytes on disk (negative when a partial file is discarded). */
-  progress?: (bytes: number) => void;
+  /**
+   * Called with every change of the bytes on disk (negative when a partial file is discarded) and,
+   * once the server says, the file's full size.
+   */
+  progress?: (bytes: number, size?: number) => void;
   /** Continue `<dest>.part` from an earlier, interrupted try with an HTTP Range request (default true). */
   resume?: boolean;
 }
@@ -53,8 +56,13 @@ const sizeOf = (path: string) =>
     () => undefined,
   );
 
-/** One try: resolves true when it got bytes (so the failure count restarts), throws a PlantidError to stop. */
-type Attempt = (signal: AbortSignal) => Promise<'done' | { retry: string; progressed: boolean }>;
+/**
+ * One try: done, or why to try again and whether it got bytes (which restarts the failure count);
+ * a PlantidError stops. `signal.kick()` says data arrived (the idle timeout starts over).
+ */
+type Attempt = (
+  signal: AbortSignal & { kick(): void },
+) => Promise<'done' | { retry: string; progressed: boolean }>;
 
 /** Runs `attempt` until it is done, backing off after each try that made no progress. */
 async function retrying(url: string, options: FetchOptions, attempt: Attempt): Promise<void> {
@@ -132,11 +140,11 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
   return bytes!;
 }
 
+const contentRange = (header: string | null) => /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header ?? '');
 /** `bytes 100-199/200` → 100. */
-function rangeStart(contentRange: string | null): number | undefined {
-  const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(contentRange ?? '');
-  return match ? Number(match[1]) : undefined;
-}
+const rangeStart = (header: string | null) => Number(contentRange(header)?.[1] ?? Number.NaN);
+/** `bytes 100-199/200` → 200 (NaN when unknown). */
+const fullSize = (header: string | null) => Number(contentRange(header)?.[2] ?? Number.NaN);
 
 /**
  * Downloads `url` to `dest` through `<dest>.part`, renamed into place once complete and verified:
@@ -156,7 +164,7 @@ export async function download(
   if (existing !== undefined) {
     const actual = await sha256File(dest);
     if (!options.sha256 || actual === options.sha256) {
-      progress(existing);
+      progress(existing, existing);
       return { sha256: actual, bytes: existing, downloaded: false };
     }
     options.log?.warn(`${dest} does not match its sha256; downloading it again`);
@@ -197,6 +205,10 @@ export async function download(
       return { retry: 'server answered another range', progressed: false };
     }
     if (!appending && offset > 0) progress(-offset);
+    const size = appending
+      ? fullSize(response.headers.get('content-range'))
+      : Number(response.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(size)) progress(0, size);
     const handle = await open(part, appending ? 'a' : 'w');
     let received = 0;
     try {
