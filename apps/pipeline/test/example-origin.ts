@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { zipSync } from 'fflate';
+import { serveFiles } from '../../../test/support/file-server.js';
 import { EXAMPLE_PINS } from '../src/example/locations.js';
 import { readPins } from '../src/example/pins.js';
 import { exampleSources, originUrl } from '../src/example/sources.js';
@@ -11,7 +10,8 @@ export interface ExampleOrigin {
   /** Stands in for https://raw.githubusercontent.com: give it as PLANTID_EXAMPLE_MIRROR. */
   base: string;
   /** Decoded URL paths asked for, in order. */
-  requests: string[];
+  readonly requests: string[];
+  clearRequests(): void;
   /** URL paths answered with other bytes. */
   tampered: Set<string>;
   /** The URL path of the photo pinned at `path` (relative to the fetch dir). */
@@ -50,38 +50,22 @@ export async function serveExampleOrigin(
       byPin.set(pin.path, urlPath);
     }
   }
-  const requests: string[] = [];
   const tampered = new Set<string>();
   let count = 0;
-  const server: Server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    requests.push(decodeURIComponent(path));
-    const load = files.get(path);
-    if (!load) return void res.writeHead(404).end();
-    let bytes = Buffer.from(await load());
-    if (tampered.has(path)) bytes = bytes.reverse();
-    const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-    const slice = bytes.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
-      'content-length': slice.length,
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {}),
-    });
-    if (options.cutEvery && ++count % options.cutEvery === 0) {
-      res.write(slice.subarray(0, slice.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
-      return;
-    }
-    res.end(slice);
+  const server = await serveFiles((path) => files.get(path)?.(), {
+    tamper: (path) => tampered.has(path),
+    cut: () => Boolean(options.cutEvery) && ++count % options.cutEvery! === 0,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
+    base: server.base,
+    get requests() {
+      return server.requests.map((r) => r.path);
+    },
+    clearRequests: () => {
+      server.requests.length = 0;
+    },
     tampered,
     urlPathOf: (path) => byPin.get(path)!,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

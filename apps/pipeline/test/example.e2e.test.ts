@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBundle } from '@plantid/export';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowServer } from '../../../packages/tracking/test/mlflow-server.js';
+import { launchChromium } from '../../../test/support/chromium.js';
 import { LEAF40, MOBILENET_JSON } from '../../../test/support/shared.js';
 import { plainEnv } from './plain-env.js';
 
@@ -156,10 +157,7 @@ describe('the example pipeline on ph-medicinal-leaf40', () => {
   it('shows report.html in headless Chromium with every chart and the error gallery', async () => {
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: process.env.PLANTID_CHROMIUM ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
       page.on('console', (m) => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => origin.close());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plantid-fetch-int-'));
-  origin.requests.length = 0;
+  origin.clearRequests();
   origin.tampered.clear();
   return () => rm(dir, { recursive: true, force: true });
 });

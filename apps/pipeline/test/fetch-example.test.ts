@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createMemoryLogger, sha256, silentProgress, WorkError } from '@plantid/core';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FileServer, serveFiles } from '../../../test/support/file-server.js';
 import { type FetchExampleOptions, fetchExample } from '../src/example/fetch.js';
 import { formatPins, type PinnedFile, parsePins } from '../src/example/pins.js';
 import { type ExampleSource, originUrl } from '../src/example/sources.js';
@@ -48,15 +47,6 @@ const pins: PinnedFile[] = [...contents].map(([path, bytes]) => {
   return { path, bytes: bytes.length, sha256: sha256(bytes), ...(origin ? { originName: origin } : {}) };
 });
 
-interface Origin {
-  server: Server;
-  base: string;
-  requests: string[];
-  /** URL paths answered with other bytes, and answered by cutting the connection halfway once. */
-  tampered: Set<string>;
-  cut: Set<string>;
-}
-
 /** The bytes the origin serves at each URL path. */
 function originLayout(): Map<string, Buffer> {
   const served = new Map<string, Buffer>();
@@ -74,54 +64,27 @@ function originLayout(): Map<string, Buffer> {
   return served;
 }
 
-function serveOrigin(): Promise<Origin> {
-  const files = originLayout();
-  const origin: Origin = {
-    server: undefined as unknown as Server,
-    base: '',
-    requests: [],
-    tampered: new Set(),
-    cut: new Set(),
-  };
-  origin.server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    origin.requests.push(decodeURIComponent(path));
-    let bytes = files.get(path);
-    if (!bytes) return void res.writeHead(404).end();
-    if (origin.tampered.has(path)) bytes = Buffer.from(bytes).reverse();
-    const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-    const slice = bytes.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
-      'content-length': slice.length,
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {}),
-    });
-    if (origin.cut.delete(path)) {
-      res.write(slice.subarray(0, slice.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
-      return;
-    }
-    res.end(slice);
-  });
-  return new Promise((resolve) =>
-    origin.server.listen(0, '127.0.0.1', () => {
-      origin.base = `http://127.0.0.1:${(origin.server.address() as AddressInfo).port}`;
-      resolve(origin);
-    }),
-  );
-}
-
-let origin: Origin;
+/** URL paths answered with other bytes, and answered by cutting the connection halfway once. */
+const tampered = new Set<string>();
+const cut = new Set<string>();
+let origin: FileServer;
 let dir: string;
 beforeAll(async () => {
-  origin = await serveOrigin();
+  const files = originLayout();
+  origin = await serveFiles((path) => files.get(path), {
+    tamper: (path) => tampered.has(path),
+    cut: (path) => cut.delete(path),
+  });
 });
-afterAll(() => new Promise<void>((r) => origin.server.close(() => r())));
+afterAll(() => origin.close());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plantid-fetch-'));
   origin.requests.length = 0;
-  origin.tampered.clear();
-  origin.cut.clear();
+  tampered.clear();
+  cut.clear();
   return () => rm(dir, { recursive: true, force: true });
 });
+const requested = () => origin.requests.map((r) => r.path);
 
 const options = (more: Partial<FetchExampleOptions> = {}): FetchExampleOptions => ({
   dir: join(dir, 'example'),
@@ -167,22 +130,20 @@ describe('fetch-example', () => {
       [model.dir, 'downloaded', 3],
     ]);
     await expectExample(join(dir, 'example'));
-    expect(origin.requests).toContain(
-      `/someone/leaves/${photos.commit}/data/photos/(soft)/Leaf\u00ad_1.webp`,
-    );
-    expect(origin.requests.filter((r) => r.endsWith('model.zip'))).toHaveLength(1);
+    expect(requested()).toContain(`/someone/leaves/${photos.commit}/data/photos/(soft)/Leaf\u00ad_1.webp`);
+    expect(requested().filter((r) => r.endsWith('model.zip'))).toHaveLength(1);
     expect(await readdir(join(dir, 'example', 'models'))).toEqual(['tiny']);
 
     origin.requests.length = 0;
     const again = await fetchExample(sources, pins, options());
     expect(again.map((s) => s.how)).toEqual(['present', 'present']);
-    expect(origin.requests).toEqual([]);
+    expect(requested()).toEqual([]);
   });
 
   it('continues after cut connections, and after a kill without fetching a finished file again', async () => {
     const photoUrls = [...originLayout().keys()].filter((p) => p.includes('/leaves/'));
-    for (const path of photoUrls.slice(0, 3)) origin.cut.add(path);
-    origin.cut.add(new URL(originUrl(model, model.path, 'http://x')).pathname);
+    for (const path of photoUrls.slice(0, 3)) cut.add(path);
+    cut.add(new URL(originUrl(model, model.path, 'http://x')).pathname);
     const stop = new AbortController();
     let finished = 0;
     const killed = await fetchExample(
@@ -211,14 +172,14 @@ describe('fetch-example', () => {
     const resumed = await fetchExample(sources, pins, options());
     expect(resumed.map((s) => s.how)).toEqual(['downloaded', 'downloaded']);
     await expectExample(join(dir, 'example'));
-    const refetched = origin.requests.filter((r) => kept.some((k) => r.endsWith(`/${k}`)));
+    const refetched = requested().filter((r) => kept.some((k) => r.endsWith(`/${k}`)));
     expect(refetched).toEqual([]);
-    expect(origin.cut.size).toBe(0);
+    expect(cut.size).toBe(0);
   });
 
   it('on a wrong checksum removes the partial file, names the URL and both hashes, and places nothing', async () => {
     const [path] = [...originLayout().keys()].filter((p) => p.includes('/Mint'));
-    origin.tampered.add(path!);
+    tampered.add(path!);
     const error = await fetchExample(sources, pins, options({ concurrency: 1 })).catch((e) => e);
     expect(error).toBeInstanceOf(WorkError);
     expect(error.exitCode).toBe(1);
@@ -234,7 +195,7 @@ describe('fetch-example', () => {
   });
 
   it('refuses a download that is no zip archive, naming its URL, and removes it', async () => {
-    origin.tampered.add(new URL(originUrl(model, model.path, 'http://x')).pathname);
+    tampered.add(new URL(originUrl(model, model.path, 'http://x')).pathname);
     const error = await fetchExample([model], pins, options()).catch((e) => e);
     expect(error).toBeInstanceOf(WorkError);
     expect(error.toLine()).toMatch(
@@ -269,7 +230,7 @@ describe('fetch-example', () => {
     expect(fetched.map((s) => s.how)).toEqual(['linked', 'downloaded']);
     expect((await lstat(join(dir, 'example', photos.dir))).isSymbolicLink()).toBe(true);
     expect(await readlink(join(dir, 'example', photos.dir))).toBe(join(shared, photos.dir));
-    expect(origin.requests.filter((r) => r.includes('/leaves/'))).toEqual([]);
+    expect(requested().filter((r) => r.includes('/leaves/'))).toEqual([]);
     expect(log.lines.join('\n')).toMatch(
       /models\/tiny does not match the example's pins \(.*weights\.bin has 10 bytes/,
     );

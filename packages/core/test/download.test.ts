@@ -1,80 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FileServer, serveFiles } from '../../../test/support/file-server.js';
 import { download, sha256, UsageError, WorkError } from '../src/index.js';
 
 const body = randomBytes(300_000);
 const bodySha = sha256(body);
 
-interface Served {
-  server: Server;
-  base: string;
-  /** `path range-header` per request, e.g. `/cut1/f.bin bytes=150000-`. */
-  requests: string[];
-  sent: number;
-}
-
 /**
- * A loopback file server. `/ok/` honours Range; `/cut<n>/` sends half the body on its first request and
- * drops the connection; `/norange/` ignores Range; `/wrong/` serves other bytes; anything else is 404.
+ * `/ok/` honours Range; `/cut<n>/` sends half the body on its first request and drops the connection;
+ * `/norange/` ignores Range; `/wrong/` serves other bytes; anything else is 404.
  */
-function serve(): Promise<Served> {
-  const cut = new Set<string>();
-  const served: Served = { server: undefined as unknown as Server, base: '', requests: [], sent: 0 };
-  served.server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const prefix = url.split('/')[1] ?? '';
-    served.requests.push(`${url} ${req.headers.range ?? '-'}`);
-    const bytes = prefix === 'wrong' ? Buffer.from(body).reverse() : body;
-    if (!['ok', 'norange', 'wrong'].includes(prefix) && !prefix.startsWith('cut')) {
-      res.writeHead(404).end();
-      return;
-    }
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = range && prefix !== 'norange' ? Number(range[1]) : 0;
-    if (start >= bytes.length) {
-      res.writeHead(416, { 'content-range': `bytes */${bytes.length}` }).end();
-      return;
-    }
-    const slice = bytes.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
-      'content-length': slice.length,
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {}),
-    });
-    if (prefix.startsWith('cut') && !cut.has(prefix)) {
-      cut.add(prefix);
-      const half = slice.subarray(0, slice.length >> 1);
-      served.sent += half.length;
-      res.write(half, () => setTimeout(() => res.socket?.destroy(), 50));
-      return;
-    }
-    served.sent += slice.length;
-    res.end(slice);
-  });
-  return new Promise((resolve) =>
-    served.server.listen(0, '127.0.0.1', () => {
-      served.base = `http://127.0.0.1:${(served.server.address() as AddressInfo).port}`;
-      resolve(served);
-    }),
-  );
-}
-
-let http: Served;
+const cut = new Set<string>();
+const prefix = (path: string) => path.split('/')[1] ?? '';
+let http: FileServer;
 let dir: string;
 beforeAll(async () => {
-  http = await serve();
+  http = await serveFiles((path) => (/^\/(ok|norange|wrong|cut\d)\//.test(path) ? body : undefined), {
+    tamper: (path) => prefix(path) === 'wrong',
+    ignoreRange: (path) => prefix(path) === 'norange',
+    cut: (path) => {
+      const first = prefix(path).startsWith('cut') && !cut.has(prefix(path));
+      cut.add(prefix(path));
+      return first;
+    },
+  });
 });
-afterAll(() => new Promise<void>((r) => http.server.close(() => r())));
+afterAll(() => http.close());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plantid-download-'));
   http.requests.length = 0;
   http.sent = 0;
   return () => rm(dir, { recursive: true, force: true });
 });
+
+/** `path range` per request, e.g. `/cut1/f.bin bytes=150000-`. */
+const requests = () => http.requests.map((r) => `${r.path} ${r.range ?? '-'}`);
 
 const exists = (path: string) =>
   stat(path).then(
@@ -95,7 +58,7 @@ describe('download', () => {
     });
     expect(result).toEqual({ sha256: bodySha, bytes: body.length, downloaded: true });
     expect(sha256(await readFile(dest))).toBe(bodySha);
-    expect(http.requests).toEqual(['/cut1/f.bin -', `/cut1/f.bin bytes=${body.length >> 1}-`]);
+    expect(requests()).toEqual(['/cut1/f.bin -', `/cut1/f.bin bytes=${body.length >> 1}-`]);
     expect(http.sent).toBe(body.length);
     expect(onDisk).toBe(body.length);
     expect(await exists(`${dest}.part`)).toBe(false);
@@ -112,7 +75,7 @@ describe('download', () => {
     expect(kept).toBe(body.length >> 1);
 
     await download(url, dest, { sha256: bodySha });
-    expect(http.requests.at(-1)).toBe(`/cut2/f.bin bytes=${kept}-`);
+    expect(requests().at(-1)).toBe(`/cut2/f.bin bytes=${kept}-`);
     expect(sha256(await readFile(dest))).toBe(bodySha);
   });
 
@@ -129,7 +92,7 @@ describe('download', () => {
     const dest = join(dir, 'f.bin');
     await writeFile(`${dest}.part`, body);
     await download(`${http.base}/ok/f.bin`, dest, { sha256: bodySha });
-    expect(http.requests).toEqual([`/ok/f.bin bytes=${body.length}-`]);
+    expect(requests()).toEqual([`/ok/f.bin bytes=${body.length}-`]);
     expect(sha256(await readFile(dest))).toBe(bodySha);
   });
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test/support/chromium.js';
 import { LEAF40 } from '../../../test/support/shared.js';
 import { datasetStage, indexHexHashes, type ManifestRecord, readManifest } from '../src/index.js';
 import { stageContext, type TestContext } from './helpers.js';
@@ -71,18 +71,7 @@ describe('dataset stage on ph-medicinal-leaf40', () => {
   });
 
   it('renders report.html offline in headless Chromium: every chart drawn, no console error', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
