@@ -17,3 +17,6 @@ export function replaceSection(text: string, name: string, content: string): str
 }
 
 export const configSchemaPath = 'configs/config.schema.json';
+/** Generated references, linked from the README. */
+export const configReferencePath = 'docs/config-reference.md';
+export const cliReferencePath = 'docs/cli-reference.md';

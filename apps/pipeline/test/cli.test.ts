@@ -1,14 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { saveLayersModel } from '@plantid/engine';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { plainEnv } from './plain-env.js';
 
-// The real entry point (src/cli.ts with the real stage registry), run the way a user runs it.
+// The real entry point (src/cli.ts with the real stage registry), run the way a user runs it, on
+// the example config with its data and backbone swapped for small generated ones (PLANTID_DATA,
+// PLANTID_BACKBONE), so it needs no fetched example.
 const cli = resolve(__dirname, '../src/cli.ts');
 const example = resolve(__dirname, '../../../configs/example.yaml');
 let dir: string;
+let fixtures: string;
 
 function pipeline(...args: string[]) {
   const result = spawnSync(
@@ -17,7 +23,11 @@ function pipeline(...args: string[]) {
     {
       cwd: dir,
       encoding: 'utf8',
-      env: plainEnv(),
+      env: {
+        ...plainEnv(),
+        PLANTID_DATA: join(fixtures, 'photos'),
+        PLANTID_BACKBONE: join(fixtures, 'backbone', 'model.json'),
+      },
     },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
@@ -30,6 +40,22 @@ async function config(name: string, text: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plantid-cli-'));
+  fixtures = await mkdtemp(join(tmpdir(), 'plantid-cli-fixtures-'));
+  for (const [label, background] of [
+    ['Basil', '#2f6f3e'],
+    ['Mint', '#9fd8a0'],
+  ] as const) {
+    await mkdir(join(fixtures, 'photos', label), { recursive: true });
+    for (const i of [1, 2])
+      await sharp({ create: { width: 128, height: 128, channels: 3, background } })
+        .png()
+        .toFile(join(fixtures, 'photos', label, `${i}.png`));
+  }
+  const backbone = tf.sequential({
+    layers: [tf.layers.conv2d({ inputShape: [224, 224, 3], filters: 4, kernelSize: 3, strides: 8 })],
+  });
+  await saveLayersModel(backbone, join(fixtures, 'backbone'));
+  backbone.dispose();
 });
 
 describe('pipeline CLI: bad input exits 2 with one line and writes nothing', () => {

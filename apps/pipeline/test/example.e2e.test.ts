@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readBundle } from '@plantid/bundle';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowServer } from '../../../packages/tracking/test/mlflow-server.js';
+import { launchChromium } from '../../../test/support/chromium.js';
+import { LEAF40, MOBILENET_JSON } from '../../../test/support/shared.js';
 import { plainEnv } from './plain-env.js';
 
-// The README's main job: the whole example pipeline on ../shared, through the real CLI.
+// The README's main job: the whole example pipeline on ../shared, through the real CLI
+// (tests reach ../shared through PLANTID_SHARED; the README's own first command is readme.e2e.test.ts).
 // Runs and registry go to a temp folder so the test never touches a user's runs/ or models/;
 // tracking goes to a real MLflow server, read back through MLflow's own REST API.
 const cli = resolve(__dirname, '../src/cli.ts');
@@ -41,7 +44,11 @@ function pipeline(...args: string[]) {
       'json',
       ...args,
     ],
-    { encoding: 'utf8', env: plainEnv(), maxBuffer: 64 * 1024 * 1024 },
+    {
+      encoding: 'utf8',
+      env: { ...plainEnv(), PLANTID_DATA: LEAF40, PLANTID_BACKBONE: MOBILENET_JSON },
+      maxBuffer: 64 * 1024 * 1024,
+    },
   );
   const record = result.stdout.trim() ? JSON.parse(result.stdout.trim().split('\n').at(-1)!) : undefined;
   return { code: result.status, record, stderr: result.stderr };
@@ -150,10 +157,7 @@ describe('the example pipeline on ph-medicinal-leaf40', () => {
   it('shows report.html in headless Chromium with every chart and the error gallery', async () => {
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: process.env.PLANTID_CHROMIUM ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
       page.on('console', (m) => {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 
 // `pipeline runs compare` and `runs sync` on a local tracking store (the MLflow round trip is in
-// packages/tracking/test/mlflow.test.ts against a real server).
+// packages/tracking/test/mlflow.int.test.ts against a real server).
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'plantid-runs-tracking-'));

@@ -4,6 +4,7 @@ export * from './config/reference.js';
 export * from './config/schema.js';
 export * from './config/suggest.js';
 export * from './contracts/index.js';
+export * from './download.js';
 export * from './errors.js';
 export * from './hash.js';
 export * from './helpers/index.js';

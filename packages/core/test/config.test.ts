@@ -40,7 +40,7 @@ describe('loadConfig', () => {
   it('loads the example config shipped in configs/', async () => {
     const loaded = await loadConfig(resolve(__dirname, '../../../configs/example.yaml'), { env: {} });
     expect(resolvePath(loaded, loaded.config.data.root!)).toBe(
-      resolve(__dirname, '../../../../shared/datasets/ph-medicinal-leaf40'),
+      resolve(__dirname, '../../../data/example/datasets/ph-medicinal-leaf40'),
     );
     expect(resolvePath(loaded, loaded.config.runsDir)).toBe(resolve(__dirname, '../../../runs'));
   });

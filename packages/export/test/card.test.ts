@@ -42,7 +42,7 @@ const base = {
   labels,
   backbone: {
     family: 'mobilenet_v2',
-    source: '../shared/models/mobilenet_v2_0.35_224_tm/model.json',
+    source: '../data/example/models/mobilenet_v2_0.35_224_tm/model.json',
     license: 'Apache-2.0',
   },
   preprocess: spec,
@@ -93,7 +93,7 @@ describe('renderModelCard', () => {
     expect(card).toContain('- CC-BY-4.0: 147 images');
     expect(card).toMatch(/- not declared: 42 images — check the source's terms/);
     expect(card).toContain(
-      'Pretrained weights (mobilenet_v2, ../shared/models/mobilenet_v2_0.35_224_tm/model.json): Apache-2.0',
+      'Pretrained weights (mobilenet_v2, ../data/example/models/mobilenet_v2_0.35_224_tm/model.json): Apache-2.0',
     );
   });
 

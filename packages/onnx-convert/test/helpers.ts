@@ -1,33 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import sharp from 'sharp';
+import { LEAF40, MOBILENET_JSON } from '../../../test/support/shared.js';
 
-const run = promisify(execFile);
-
-export const SHARED_MODEL = resolve(
-  import.meta.dirname,
-  '../../../../shared/models/mobilenet_v2_0.35_224_tm/model.json',
-);
-export const DATASET = resolve(import.meta.dirname, '../../../../shared/datasets/ph-medicinal-leaf40');
-
-/** Python of the tools venv that .ci/setup.d/40-onnx-checker.sh installs `onnx` into. */
-export function toolsPython(): string {
-  return join(process.env.PLANTID_TOOLS ?? join(homedir(), '.cache/plantid-tools'), 'venv/bin/python');
-}
-
-/** Runs the official ONNX checker (full_check: shape inference too) on each file; rejects naming the first bad one. */
-export async function onnxCheck(paths: string[]): Promise<void> {
-  const script =
-    'import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(p, full_check=True)\n';
-  await run(toolsPython(), ['-c', script, ...paths]).catch((error: Error & { stderr?: string }) => {
-    throw new Error(
-      `onnx checker failed (run .ci/setup.d/40-onnx-checker.sh if onnx is missing): ${error.stderr ?? error.message}`,
-    );
-  });
-}
+export const SHARED_MODEL = MOBILENET_JSON;
+export const DATASET = LEAF40;
 
 /** `count` real photos from the shared dataset, one per class folder in name order (deterministic). */
 export async function realImagePaths(count: number): Promise<string[]> {

@@ -19,6 +19,20 @@ export async function halves(
     .toBuffer();
 }
 
+/** A w×h WebP with detail everywhere (crossing colour waves), so every crop, turn and jitter shows. */
+export async function texture(w: number, h: number): Promise<Buffer> {
+  const data = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const wave = (fx: number, fy: number) => Math.round(127.5 + 127.5 * Math.sin(fx * x + fy * y));
+      data.set([wave(0.11, 0.03), wave(0.02, 0.17), wave(0.07, -0.09)], (y * w + x) * 3);
+    }
+  }
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .webp({ quality: 90 })
+    .toBuffer();
+}
+
 export function solid(
   w: number,
   h: number,

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { requireService } from '../../../test/support/tiers.js';
 
 /** The mlflow binary installed by .ci/setup.d/50-mlflow.sh. */
 export function mlflowBinary(): string {
@@ -37,6 +38,7 @@ export class MlflowServer {
   ) {}
 
   static async start(dir: string): Promise<MlflowServer> {
+    requireService('MLflow');
     const server = new MlflowServer(dir, await freePort());
     await server.start();
     return server;

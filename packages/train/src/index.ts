@@ -5,7 +5,7 @@ export {
   type FeatureExtractor,
   splitForFinetune,
 } from './backbone/cut.js';
-export { downloadBackbone, fetchBytes } from './backbone/download.js';
+export { downloadBackbone } from './backbone/download.js';
 export { findFeatureLayer, flattenLayers, spatialLayers } from './backbone/layers.js';
 export { type BackboneSource, hashBackbone, loadBackboneModel, resolveBackbone } from './backbone/source.js';
 export { nativeBackendAvailable } from './backend.js';

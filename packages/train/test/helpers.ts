@@ -14,12 +14,12 @@ import {
   silentProgress,
   type Tracker,
 } from '@plantid/core';
+import { LEAF40, MOBILENET_JSON } from '../../../test/support/shared.js';
 import { type TrainInputs, trainStage } from '../src/index.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
-export const sharedDir = resolve(repoRoot, '../shared');
-export const datasetRoot = join(sharedDir, 'datasets/ph-medicinal-leaf40');
-export const backboneJson = join(sharedDir, 'models/mobilenet_v2_0.35_224_tm/model.json');
+export const datasetRoot = LEAF40;
+export const backboneJson = MOBILENET_JSON;
 
 /** FNV-style deterministic shuffle so a subset is the same on every machine. */
 function stableOrder<T>(items: T[], key: (t: T) => string): T[] {

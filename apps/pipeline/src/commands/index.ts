@@ -1,4 +1,5 @@
 import { augmentPreviewCommand } from './augment-preview.js';
+import { fetchExampleCommand } from './fetch-example.js';
 import { graphCommand } from './graph.js';
 import { modelsCommand } from './models.js';
 import { runCommand } from './run.js';
@@ -18,6 +19,7 @@ export const commandModules: readonly CommandModule[] = [
   modelsCommand,
   serveCommand,
   augmentPreviewCommand,
+  fetchExampleCommand,
 ];
 
 export type { CliContext, CommandModule } from './types.js';

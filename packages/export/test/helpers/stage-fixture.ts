@@ -1,5 +1,5 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   configSchema,
   createMemoryLogger,
@@ -21,13 +21,12 @@ import {
 } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
+import { LEAF40, MOBILENET_JSON } from '../../../../test/support/shared.js';
 import { tempDir } from '../../../bundle/test/helpers/fixtures.js';
 import { type ExportInputs, exportStage } from '../../src/stage/export-stage.js';
 
-/** From the repo root (vitest's cwd) the shared data sits at ../shared. */
-export const sharedRoot = resolve('../shared');
-export const dataRoot = join(sharedRoot, 'datasets/ph-medicinal-leaf40');
-export const backboneJson = join(sharedRoot, 'models/mobilenet_v2_0.35_224_tm/model.json');
+export const dataRoot = LEAF40;
+export const backboneJson = MOBILENET_JSON;
 
 export const classFolders = ['1Hibiscus rosa-sinensis(HRS)', '2Psidium guajava(PG)', '5Moringa oleifera(MO)'];
 export const classNames = ['Hibiscus rosa-sinensis', 'Psidium guajava', 'Moringa oleifera'];

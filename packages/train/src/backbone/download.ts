@@ -1,8 +1,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  download,
+  type FetchOptions,
+  fetchBytes,
   type Logger,
-  retry,
   sha256,
   UsageError,
   WorkError,
@@ -20,54 +22,6 @@ export interface DownloadOptions {
   attempts?: number;
   backoffMs?: number;
   fetch?: typeof fetch;
-}
-
-/** Status codes worth retrying; other 4xx mean the URL is wrong and retrying won't help. */
-const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
-
-/** GETs `url` with retries and exponential backoff; throws a one-line error naming the URL. */
-export async function fetchBytes(
-  url: string,
-  options: Omit<DownloadOptions, 'cacheDir' | 'sha256'> = {},
-): Promise<Uint8Array> {
-  const attempts = options.attempts ?? 4;
-  const doFetch = options.fetch ?? fetch;
-  try {
-    return await retry(
-      async () => {
-        const response = await doFetch(url, { signal: AbortSignal.timeout(60_000) });
-        if (response.ok) return new Uint8Array(await response.arrayBuffer());
-        if (!retryable(response.status)) {
-          throw new UsageError(`cannot download backbone: HTTP ${response.status}`, {
-            where: url,
-            hint: 'check model.weights points at a tfjs model.json',
-          });
-        }
-        throw new Error(`HTTP ${response.status}`);
-      },
-      {
-        attempts,
-        delayMs: options.backoffMs ?? 500,
-        retryable: (error) => !(error instanceof UsageError),
-        onRetry: (error, attempt, delay) =>
-          options.log?.warn(`download failed (${describe(error)}); retrying in ${delay} ms`, {
-            url,
-            attempt,
-          }),
-      },
-    );
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new WorkError(`cannot download backbone after ${attempts} attempts (${describe(error)})`, {
-      where: url,
-      hint: 'offline? download model.json and its weight files yourself and set model.weights to the local model.json',
-    });
-  }
 }
 
 interface ModelJsonShape {
@@ -116,7 +70,20 @@ export async function downloadBackbone(
     if (!options.sha256 || sha256(cached) === options.sha256) return { modelJson, downloaded: false };
   }
   options.log?.info(`downloading backbone ${url}`);
-  const bytes = await fetchBytes(url, options);
+  const fetchOptions: FetchOptions = {
+    what: 'backbone',
+    userUrl: true,
+    hints: {
+      refused: 'check model.weights points at a tfjs model.json',
+      unreachable:
+        'offline? download model.json and its weight files yourself and set model.weights to the local model.json',
+    },
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.attempts ? { attempts: options.attempts } : {}),
+    ...(options.backoffMs ? { backoffMs: options.backoffMs } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const bytes = await fetchBytes(url, fetchOptions);
   const actual = sha256(bytes);
   if (options.sha256 && actual !== options.sha256) {
     throw new WorkError(`backbone model.json sha256 is ${actual}, expected ${options.sha256}`, {
@@ -132,7 +99,7 @@ export async function downloadBackbone(
         if (!target.startsWith(new URL('.', url).href)) {
           throw new UsageError(`weight path '${path}' leaves the model folder`, { where: url });
         }
-        await writeFileAtomic(join(temp, path), await fetchBytes(target, options));
+        await download(target, join(temp, path), { ...fetchOptions, what: `backbone ${path}` });
       }
     }
     await writeFileAtomic(join(temp, 'model.json'), bytes);

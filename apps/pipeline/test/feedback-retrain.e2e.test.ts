@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type ManifestRecord, readManifest } from '@plantid/core';
 import { slugIds } from '@plantid/dataset';
 import { FeedbackStore } from '@plantid/serve-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEAF40 } from '../../../test/support/shared.js';
 import { stageRegistry } from '../src/stages.js';
 import { runInProcess } from './in-process.js';
 
 // The retrain loop: photos users corrected through the API's feedback store join the next run's
 // dataset under the species they chose. Real photos from ../shared, the real FeedbackStore and CLI.
-const shared = resolve(__dirname, '../../../../shared/datasets/ph-medicinal-leaf40');
+const shared = LEAF40;
 let dir: string;
 let classes: [string, string];
 let ids: Map<string, string>;

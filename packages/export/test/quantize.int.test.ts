@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { loadLayersModel } from '@plantid/engine';
 import { decodeModel, layersModelToOnnx } from '@plantid/onnx-convert';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxCheck } from '../../../test/support/onnx-checker.js';
 import { fromFloat16Bits, toFloat16Bits } from '../src/quantize/float16.js';
 import { quantizeVariants } from '../src/quantize/quantize.js';
-import { onnxCheck, SHARED_MODEL } from './quantize-parity-helpers.js';
+import { SHARED_MODEL } from './quantize-parity-helpers.js';
 
 describe('float16 encoding', () => {
   it('rounds to nearest even and handles the edges', () => {

@@ -1,8 +1,9 @@
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test/support/chromium.js';
 import { evaluateStage } from '../src/index.js';
 import { buildFixture, stageContext } from './fixture.js';
 
@@ -26,18 +27,7 @@ beforeAll(async () => {
   if (process.env.PLANTID_KEEP_REPORT)
     await copyFile(join(ctx.outDir, 'report.html'), process.env.PLANTID_KEEP_REPORT);
   reportUrl = pathToFileURL(join(ctx.outDir, 'report.html')).href;
-  browser = await chromium.launch({
-    executablePath: process.env.PLANTID_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

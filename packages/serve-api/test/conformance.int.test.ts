@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireService } from '../../../test/support/tiers.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
 /** Installed by .ci/setup.d/55-schemathesis.sh. */
@@ -42,6 +43,7 @@ describe('Schemathesis against a real server on loopback (the API as its OpenAPI
   let run: Run;
 
   beforeAll(async () => {
+    requireService('Schemathesis');
     if (!existsSync(SCHEMATHESIS))
       throw new Error(`${SCHEMATHESIS} is missing: run .ci/setup.d/55-schemathesis.sh`);
     server = await startTestServer({ adminToken: TOKEN });

@@ -5,8 +5,9 @@ import { createRandom } from '@plantid/core';
 import { createEngine, initTfjsBackend } from '@plantid/engine';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxCheck } from '../../../test/support/onnx-checker.js';
 import { layersModelToOnnx } from '../src/index.js';
-import { maxAbsDiff, onnxCheck } from './helpers.js';
+import { maxAbsDiff } from './helpers.js';
 
 /** Deterministic PRNG (core's mulberry32) so the constructed cases are the same every run. */
 const rng = (seed: number) => createRandom(seed);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { createEngine, type Engine, loadLayersModel } from '@plantid/engine';
 import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxCheck } from '../../../test/support/onnx-checker.js';
 import { findLayer, layersModelToOnnx } from '../src/index.js';
-import { argmaxRows, imageBatch, maxAbsDiff, onnxCheck, realImagePaths, SHARED_MODEL } from './helpers.js';
+import { argmaxRows, imageBatch, maxAbsDiff, realImagePaths, SHARED_MODEL } from './helpers.js';
 
 const N = 6;
 let dir: string;

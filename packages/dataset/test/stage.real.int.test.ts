@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { indexHexHashes, type ManifestRecord, readManifest } from '@plantid/core';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test/support/chromium.js';
+import { LEAF40 } from '../../../test/support/shared.js';
 import { datasetStage } from '../src/index.js';
 import { stageContext, type TestContext } from './helpers.js';
 
 // The real ph-medicinal-leaf40, read in place; one full run shared by every test here.
-const repoRoot = resolve(import.meta.dirname, '../../..');
 let run: TestContext;
 let records: ManifestRecord[];
 // biome-ignore lint/suspicious/noExplicitAny: report.json as parsed
@@ -15,10 +15,7 @@ let report: any;
 const name = (r: { path: string }) => r.path.split('/').pop()!.replace('.webp', '');
 
 beforeAll(async () => {
-  run = await stageContext(
-    { root: '../shared/datasets/ph-medicinal-leaf40', license: 'CC BY 4.0' },
-    { configDir: repoRoot },
-  );
+  run = await stageContext({ root: LEAF40, license: 'CC BY 4.0' }, { configDir: dirname(LEAF40) });
   await datasetStage.run(run.ctx);
   records = await readManifest(join(run.ctx.outDir, 'manifest.jsonl'));
   report = JSON.parse(await readFile(join(run.ctx.outDir, 'report.json'), 'utf8'));
@@ -75,18 +72,7 @@ describe('dataset stage on ph-medicinal-leaf40', () => {
   });
 
   it('renders report.html offline in headless Chromium: every chart drawn, no console error', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
