@@ -11,5 +11,13 @@ export {
 export { type RedisOptions, type RedisServer, startRedis } from './redis.js';
 export { type S3Options, type S3Server, startS3 } from './s3.js';
 export { httpAnswers, makeServiceDir, processGroupMembers, type Service, startService } from './service.js';
-export { type PythonToolName, pythonTool, type SystemToolName, systemTool, toolsDir } from './tools.js';
+export {
+  baseImage,
+  type PythonToolName,
+  podmanEnv,
+  pythonTool,
+  type SystemToolName,
+  systemTool,
+  toolsDir,
+} from './tools.js';
 export { startWebhookReceiver, type WebhookReceiver } from './webhook.js';

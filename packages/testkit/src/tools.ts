@@ -27,6 +27,7 @@ const SYSTEM_TOOLS = {
     setup: '63-alertmanager.sh',
   },
   amtool: { env: 'PLANTID_AMTOOL', path: '/usr/bin/amtool', setup: '63-alertmanager.sh' },
+  podman: { env: 'PLANTID_PODMAN', path: '/usr/bin/podman', setup: '65-podman.sh' },
 } satisfies Record<string, Tool>;
 
 const PYTHON_TOOLS = {
@@ -81,4 +82,17 @@ export function systemTool(name: SystemToolName): string {
 /** Path of a tool in its own Python venv under toolsDir(); throws naming the setup script when missing. */
 export function pythonTool(name: PythonToolName): string {
   return resolveTool(name, PYTHON_TOOLS[name]);
+}
+
+/** The base image 65-podman.sh builds with debootstrap (no image can be pulled here). */
+export function baseImage(): string {
+  return process.env.PLANTID_BASE_IMAGE ?? 'localhost/debian:bookworm-slim';
+}
+
+/** Environment for podman and buildah: the CONTAINERS_CONF of 65-podman.sh (runc, ulimits). */
+export function podmanEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(toolsDir(), 'containers.conf'),
+  };
 }

@@ -12,7 +12,9 @@ describe('startAlertmanager', () => {
     const webhook = await startWebhookReceiver();
     const alertmanager = await startAlertmanager({ webhook: webhook.url });
     try {
-      const status = await (await fetch(`${alertmanager.url}/api/v2/status`)).json();
+      const status = (await (await fetch(`${alertmanager.url}/api/v2/status`)).json()) as {
+        cluster: { status: string };
+      };
       expect(status.cluster.status).toBe('disabled');
       const posted = await fetch(`${alertmanager.url}/api/v2/alerts`, {
         method: 'POST',

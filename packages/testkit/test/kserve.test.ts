@@ -24,7 +24,7 @@ describe('startKserve', () => {
       expect(listeners(kserve.port)).toEqual([`0100007F:${kserve.port.toString(16).toUpperCase()}`]);
       expect((await fetch(`${kserve.url}/v2/health/live`)).status).toBe(200);
       expect((await fetch(`${kserve.url}/v2/models/doubler/ready`)).status).toBe(200);
-      const metadata = await (await fetch(`${kserve.url}/v2/models/doubler`)).json();
+      const metadata = (await (await fetch(`${kserve.url}/v2/models/doubler`)).json()) as { name: string };
       expect(metadata.name).toBe('doubler');
 
       const response = await fetch(`${kserve.url}/v2/models/doubler/infer`, {
@@ -36,7 +36,7 @@ describe('startKserve', () => {
         }),
       });
       expect(response.status).toBe(200);
-      const answer = await response.json();
+      const answer = (await response.json()) as { outputs: unknown[] };
       expect(answer).toMatchObject({ model_name: 'doubler', id: 'r1' });
       expect(answer.outputs[0]).toMatchObject({
         name: 'output-0',

@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pythonTool, systemTool } from '../src/index.js';
+import { baseImage, podmanEnv, pythonTool, systemTool } from '../src/index.js';
 
 /** Runs a tool; resolves with its exit code and output instead of throwing on a non-zero exit. */
-async function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
+async function run(
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(command, args);
+    const { stdout, stderr } = await promisify(execFile)(command, args, { env });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -91,6 +95,22 @@ describe('setup tools: each found and doing its job', () => {
     expect(triton).toMatchObject({ code: 0, output: expect.stringContaining('ok') });
     const kserve = await run(pythonTool('kserve-python'), ['-c', 'import kserve, onnxruntime; print("ok")']);
     expect(kserve).toMatchObject({ code: 0, output: expect.stringContaining('ok') });
+  });
+
+  it('podman runs the debootstrapped base image with runc and the configured ulimits', async () => {
+    const result = await run(
+      systemTool('podman'),
+      ['run', '--rm', baseImage(), 'sh', '-c', 'ulimit -n; cat /etc/debian_version'],
+      podmanEnv(),
+    );
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/^4096\n12\./);
+    const info = await run(
+      systemTool('podman'),
+      ['info', '--format', '{{.Host.OCIRuntime.Name}}'],
+      podmanEnv(),
+    );
+    expect(info.output.trim().split('\n').at(-1)).toBe('runc');
   });
 
   it('names the setup script when a tool is missing', () => {
