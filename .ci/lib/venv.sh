@@ -14,5 +14,6 @@ plantid_tool_venv() {
     echo "pip install $* into $venv failed (log: $venv/pip.log)" >&2
     return 1
   fi
-  (eval "$check") >/dev/null || { echo "$name: installed but \`$check\` fails" >&2; return 1; }
+  local out
+  out=$( (eval "$check") 2>&1) || { echo "$name: installed but \`$check\` fails: $out" >&2; return 1; }
 }
