@@ -65,6 +65,7 @@ function serviceUse(path: string): string | undefined {
   const source = readFileSync(join(root, path), 'utf8');
   if (/\brequireService\(/.test(source)) return 'starts a service (calls requireService)';
   if (importsOf(source).includes('playwright-core')) return 'drives Chromium (imports playwright-core)';
+  if (importsOf(source).includes('@plantid/testkit')) return 'starts a service (imports @plantid/testkit)';
   return undefined;
 }
 

@@ -11,6 +11,7 @@ export {
 export { type RedisOptions, type RedisServer, startRedis } from './redis.js';
 export { type S3Options, type S3Server, startS3 } from './s3.js';
 export { httpAnswers, makeServiceDir, processGroupMembers, type Service, startService } from './service.js';
+export { inUnitTier, requireService } from './tier.js';
 export {
   baseImage,
   type PythonToolName,

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { requireService } from './tier.js';
 
 /** A server process started by a test: its own process group, stopped by PID. */
 export interface Service {
@@ -100,6 +101,7 @@ function tail(text: string, lines = 30): string {
 /** Spawns the service in its own process group, logging to `<dir>/<name>.log`, and waits until ready. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { name, command, args, port, dir, removeDir, hint } = options;
+  requireService(name);
   const logPath = join(dir, `${name}.log`);
   const log = openSync(logPath, 'a');
   const child = spawn(command, args, {
