@@ -171,7 +171,7 @@ export function predictRoutes(app: FastifyInstance): void {
           topK: k,
           field: image.field,
         });
-        return respond(service, request, model, image, result, started);
+        return await respond(service, request, model, image, result, started);
       } finally {
         model.release();
       }
@@ -243,7 +243,7 @@ export function predictRoutes(app: FastifyInstance): void {
               return {
                 index,
                 filename: image.filename,
-                ...respond(service, request, model, image, result, started),
+                ...(await respond(service, request, model, image, result, started)),
               };
             } catch (error) {
               if (!isApiError(error) || error.statusCode >= 500) throw error;
@@ -277,7 +277,7 @@ function resolveTopK(given: (number | undefined)[], model: ServingModel, fallbac
   return requested[0] ?? Math.min(fallback, classes);
 }
 
-function respond(
+async function respond(
   service: PlantidService,
   request: FastifyRequest,
   model: ServingModel,
@@ -288,16 +288,25 @@ function respond(
   const id = randomUUID();
   const top1 = result.predictions[0]!;
   const totalMs = performance.now() - started;
-  service.memory.remember({
-    id,
-    time: new Date().toISOString(),
-    model: model.summary,
-    labelIds: model.labelIds,
-    top1: { label: top1.label, confidence: top1.confidence },
-    inputSha256: result.inputSha256,
-    format: result.format,
-    bytes: image.bytes,
-  });
+  // Awaited, so feedback sent to another replica right after finds it; a store that is down costs
+  // this prediction its feedback, never its answer.
+  await service.memory
+    .remember({
+      id,
+      time: new Date().toISOString(),
+      model: model.summary,
+      labelIds: model.labelIds,
+      top1: { label: top1.label, confidence: top1.confidence },
+      inputSha256: result.inputSha256,
+      format: result.format,
+      bytes: image.bytes,
+    })
+    .catch((error: unknown) =>
+      request.log.warn(
+        { err: error, predictionId: id },
+        'prediction not kept for feedback: the store failed',
+      ),
+    );
   service.metrics.predictions.inc({ label: top1.label });
   service.metrics.decode.observe(result.timings.decodeMs / 1000);
   // The request log: one line per prediction, never the image bytes.

@@ -31,6 +31,13 @@ export const serveSchema = z
       .describe(
         'Inference worker threads (each its own ONNX Runtime session); 0 = one per usable CPU (cgroup quota and affinity).',
       ),
+    store: z
+      .string()
+      .regex(/^(memory|rediss?:\/\/.+)$/, 'use memory or a redis:// URL')
+      .default('memory')
+      .describe(
+        'Where recent predictions and their photos wait for feedback: memory (one server) or redis://host:port (replicas share it, so feedback reaches any of them; photos leave the server process).',
+      ),
     warmup: nonNegativeInt
       .default(3)
       .describe('Inferences run on a blank image before the server reports ready.'),
