@@ -37,25 +37,32 @@ export async function pullTree(
 }
 
 /**
- * Uploads every file of `localDir` below `prefix`, the files named in `last` after all others:
- * a reader that finds the commit marker (`_stage.json`, `manifest.json`) finds everything it names.
+ * Uploads every file of `localDir` below `prefix`, the files `last` names after all others: a
+ * reader that finds the commit marker (`_stage.json`, `manifest.json`) finds everything it names.
+ * `skip` leaves out files the storage already has; returns the count sent.
  */
 export async function pushTree(
   localDir: string,
   storage: Storage,
   prefix: string,
-  options: { last?: readonly string[]; concurrency?: number } = {},
+  options: {
+    last?: readonly string[] | ((path: string) => boolean);
+    /** Called with the relative path and the local file: true leaves it out. */
+    skip?: (path: string, file: string) => boolean | Promise<boolean>;
+    concurrency?: number;
+  } = {},
 ): Promise<number> {
-  const files = await listFilesRecursive(localDir);
-  const last = new Set(options.last ?? []);
+  const all = await listFilesRecursive(localDir);
+  const skipped = await Promise.all(all.map((f) => options.skip?.(f, join(localDir, f)) ?? false));
+  const files = all.filter((_, i) => !skipped[i]);
+  const last = options.last;
+  const isLast = typeof last === 'function' ? last : (f: string) => (last ?? []).includes(f);
   const key = (f: string) => (prefix ? `${prefix}/${f}` : f);
   await mapPool(
-    files.filter((f) => !last.has(f)),
+    files.filter((f) => !isLast(f)),
     (f) => storage.upload(join(localDir, f), key(f)),
-    {
-      concurrency: options.concurrency ?? 8,
-    },
+    { concurrency: options.concurrency ?? 8 },
   );
-  for (const f of files.filter((f) => last.has(f))) await storage.upload(join(localDir, f), key(f));
+  for (const f of files.filter(isLast)) await storage.upload(join(localDir, f), key(f));
   return files.length;
 }

@@ -24,8 +24,11 @@ const clients = new Map<string, S3Client>();
 async function clientFor(settings: StorageSettings): Promise<S3Client> {
   const s3 = resolveS3Settings(settings.s3);
   const credentials = settings.s3?.credentials;
-  // Keyed by what the client is made from, the environment's key id included (tests switch it).
-  const key = JSON.stringify([s3, credentials ?? process.env.AWS_ACCESS_KEY_ID ?? null]);
+  // Keyed by what the client is made from, the environment's credentials included (a hash of
+  // them: a changed secret must not reuse a client signed with the old one).
+  const env = process.env;
+  const fromEnv = sha256(`${env.AWS_ACCESS_KEY_ID}\0${env.AWS_SECRET_ACCESS_KEY}\0${env.AWS_PROFILE}`);
+  const key = JSON.stringify([s3, credentials ? sha256(JSON.stringify(credentials)) : fromEnv]);
   let client = clients.get(key);
   if (!client) {
     const { S3Client } = await loadSdk();

@@ -19,7 +19,7 @@ export const storageSchema = z
       })
       .prefault({})
       .describe(
-        'Where s3:// paths (data roots, runsDir, export.registry, serve.feedbackDir) are; credentials come from the standard AWS_* variables or profile.',
+        'Where s3:// paths are (data.root, data.sources[].root, export.registry; pipeline run mirrors them in the cache); credentials come from the standard AWS_* variables or profile.',
       ),
     cacheDir: z
       .string()
