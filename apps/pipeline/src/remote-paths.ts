@@ -40,7 +40,7 @@ async function mirror(
   const storage = openStorage(uri);
   await storage.check();
   const local = mirrorDir(uri);
-  const fetched = await pullTree(storage, '', local);
+  const fetched = await pullTree(storage, '', local, { prune: true });
   if (options.mustHaveFiles && (await storage.list()).length === 0)
     throw new UsageError(`${uri} holds no files`, {
       where,

@@ -86,6 +86,12 @@ describe('S3 storage against SeaweedFS', () => {
       expect(await pullTree(store, 'r1', mirror)).toBe(2);
       expect(await readFile(join(mirror, 'train', 'model.onnx'), 'utf8')).toBe('weights');
       expect(await pullTree(store, 'r1', mirror)).toBe(0);
+      // Replaced at the same size: linked again; gone from the bucket: pruned from the mirror.
+      await store.write('r1/train/model.onnx', 'WEIGHTS');
+      await store.delete('r1/train/_stage.json');
+      expect(await pullTree(store, 'r1', mirror, { prune: true })).toBe(1);
+      expect(await readFile(join(mirror, 'train', 'model.onnx'), 'utf8')).toBe('WEIGHTS');
+      expect(await stat(join(mirror, 'train', '_stage.json')).catch(() => null)).toBeNull();
     } finally {
       await rm(local, { recursive: true, force: true });
       await rm(mirror, { recursive: true, force: true });

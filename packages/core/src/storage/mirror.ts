@@ -1,4 +1,4 @@
-import { link, mkdir, stat } from 'node:fs/promises';
+import { link, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { listFilesRecursive } from '../hash.js';
 import { mapPool } from '../helpers/pool.js';
@@ -6,14 +6,16 @@ import type { Storage, StoredObject } from './types.js';
 
 /**
  * Brings every file below `prefix` of a storage into `localDir` (same relative paths), fetching
- * only what the local copy lacks or what changed (by size, and ETag through the download cache).
- * Files are hard-linked from the cache, so a mirror costs no second copy.
+ * only what changed (by ETag, through the download cache). Files are hard-linked from the cache, so
+ * a mirror costs no second copy, and a mirror file that is not the cached copy of the current
+ * object (replaced, even at the same size) is linked again. With `prune`, files the storage no
+ * longer has are removed from the mirror. Returns how many files were (re)linked.
  */
 export async function pullTree(
   storage: Storage,
   prefix: string,
   localDir: string,
-  options: { skip?: (path: string) => boolean; concurrency?: number } = {},
+  options: { skip?: (path: string) => boolean; prune?: boolean; concurrency?: number } = {},
 ): Promise<number> {
   const from = prefix ? `${prefix}/` : '';
   const objects = (await storage.list(prefix)).filter((o) => !options.skip?.(o.path.slice(from.length)));
@@ -22,17 +24,22 @@ export async function pullTree(
     objects,
     async (o: StoredObject) => {
       const target = join(localDir, ...o.path.slice(from.length).split('/'));
-      const have = await stat(target).catch(() => null);
-      if (have?.isFile() && have.size === o.size) return;
       const cached = await storage.localCopy(o.path, o);
+      const [have, want] = await Promise.all([stat(target).catch(() => null), stat(cached)]);
+      if (have?.isFile() && have.ino === want.ino && have.dev === want.dev) return;
       await mkdir(dirname(target), { recursive: true });
-      await link(cached, target).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
+      await rm(target, { force: true });
+      await link(cached, target);
       fetched++;
     },
     { concurrency: options.concurrency ?? 16 },
   );
+  if (options.prune) {
+    const wanted = new Set(objects.map((o) => o.path.slice(from.length)));
+    const local = await listFilesRecursive(localDir).catch(() => [] as string[]);
+    for (const f of local)
+      if (!wanted.has(f) && !options.skip?.(f)) await rm(join(localDir, f), { force: true });
+  }
   return fetched;
 }
 
