@@ -35,7 +35,7 @@ export function statusRoutes(app: FastifyInstance): void {
       },
     },
     async (_request, reply) => {
-      const ready = holder.ready && !holder.closing && holder.current !== undefined;
+      const ready = holder.serving;
       if (!ready) reply.code(503);
       const status = ready ? 'ready' : holder.closing ? 'shutting down' : 'loading';
       return { status, model: holder.current?.summary ?? null };
