@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonTool } from '@plantid/testkit';
@@ -88,5 +88,25 @@ describe('deploy/compose.yaml', () => {
     const config = await run(DOCKER_COMPOSE, ['-f', 'deploy/compose.yaml', 'config', '-q'], env);
     expect(config.stderr).toContain('set GRAFANA_ADMIN_PASSWORD');
     expect(config.code).not.toBe(0);
+  });
+});
+
+describe('the CD workflow (.github/workflows/cd.yml)', () => {
+  it('is actionlint-clean and smoke-tests staging before promoting', async () => {
+    const lint = await run(pythonTool('actionlint'), ['.github/workflows/cd.yml']);
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.code).toBe(0);
+    const workflow = await readFile(join(REPO, '.github/workflows/cd.yml'), 'utf8');
+    const order = [
+      'trivy-action',
+      'overlays/staging',
+      'scripts/smoke.ts',
+      'models promote',
+      'overlays/production',
+    ];
+    const jobs = workflow.indexOf('\njobs:');
+    const at = order.map((step) => workflow.indexOf(step, jobs));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 });
