@@ -16,6 +16,11 @@ export class ModelHolder {
     return this.model;
   }
 
+  /** What /readyz answers: a warm model in service and not shutting down. */
+  get serving(): boolean {
+    return this.ready && !this.closing && this.model !== undefined;
+  }
+
   /** The model for one request; pair with `model.release()`. */
   acquire(): ServingModel {
     const model = this.model;

@@ -14,7 +14,7 @@ import type { ServeSettings } from './settings.js';
  */
 export class PlantidService {
   readonly holder = new ModelHolder();
-  readonly metrics: Metrics = createMetrics();
+  readonly metrics: Metrics = createMetrics(() => this.holder.serving);
   readonly memory: PredictionStore;
   readonly feedback: FeedbackStore;
   /** The load the plugin starts when the app is ready (its `bundle` option); undefined without one. */

@@ -206,7 +206,7 @@ describe('the API on a real port', () => {
     expect(models.models[0]!.labels).toHaveLength(5);
   });
 
-  it('exposes Prometheus metrics for requests, latency, inference, batch sizes, labels and the model', async () => {
+  it('exposes Prometheus metrics for requests, latency, inference, batch sizes, queue wait, answers, confidence, labels and the model', async () => {
     const text = await (await fetch(url('/metrics'))).text();
     expect(text).toMatch(
       /plantid_http_requests_total\{route="\/v1\/predict",method="POST",status="200"\} \d+/,
@@ -217,7 +217,15 @@ describe('the API on a real port', () => {
     expect(text).toMatch(/plantid_predictions_total\{label="[a-z-]+"\} [1-9]/);
     expect(text).toContain('plantid_model_info{name="leaf-test",version="1",engine="onnx",variant="fp32"} 1');
     expect(text).toContain('plantid_process_resident_memory_bytes');
-    expect(text).toMatch(/plantid_feedback_total\{correct="(true|false)",consent="(true|false)"\} [1-9]/);
+    expect(text).toMatch(
+      /plantid_feedback_total\{correct="(true|false)",consent="(true|false)",model="leaf-test",version="1"\} [1-9]/,
+    );
+    // What the dashboards and alerts read (deploy/grafana, deploy/prometheus/alerts.yml).
+    expect(text).toMatch(/plantid_queue_wait_seconds_count [1-9]/);
+    expect(text).toMatch(/plantid_answers_total\{status="identified",model="leaf-test",version="1"\} [1-9]/);
+    expect(text).toMatch(/plantid_top1_confidence_bucket\{le="1",model="leaf-test",version="1"\} [1-9]/);
+    expect(text).toContain('# TYPE plantid_openset_score histogram');
+    expect(text).toMatch(/^plantid_ready 1$/m);
   });
 
   it('publishes an OpenAPI document generated from the route schemas, with the privacy terms, and Swagger UI', async () => {

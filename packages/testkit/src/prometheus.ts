@@ -5,8 +5,10 @@ import { httpAnswers, makeServiceDir, type Service, startService } from './servi
 import { setupHint, systemTool } from './tools.js';
 
 export interface PrometheusOptions {
-  /** `host:port` of each target serving `/metrics`, scraped as job `targets`. */
+  /** `host:port` of each target serving `/metrics`, scraped as job `job`. */
   scrapeTargets: string[];
+  /** The scrape job's name, the `job` label rules select on (default `targets`). */
+  job?: string;
   /** The text of one rule file (`groups: …`), e.g. read from the repo's alert rules. */
   rules?: string;
   /** `host:port` of Alertmanagers that firing alerts are sent to. */
@@ -41,7 +43,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
     rule_files: options.rules === undefined ? [] : [rulesPath],
     alerting: { alertmanagers: [{ static_configs: [{ targets: options.alertmanagers ?? [] }] }] },
-    scrape_configs: [{ job_name: 'targets', static_configs: [{ targets: options.scrapeTargets }] }],
+    scrape_configs: [
+      { job_name: options.job ?? 'targets', static_configs: [{ targets: options.scrapeTargets }] },
+    ],
   };
   const configPath = join(dir, 'prometheus.yml');
   await writeFile(configPath, JSON.stringify(config, null, 2));

@@ -95,7 +95,12 @@ export function feedbackRoutes(app: FastifyInstance): void {
       }
       const label = resolveLabel(request.body.label, prediction.labelIds, service);
       const record = await service.feedback.add({ prediction, label, consent, location: location ?? null });
-      service.metrics.feedback.inc({ correct: String(record.correct), consent: String(consent) });
+      service.metrics.feedback.inc({
+        correct: String(record.correct),
+        consent: String(consent),
+        model: prediction.model.name,
+        version: prediction.model.version,
+      });
       request.log.info(
         { event: 'feedback', feedbackId: record.id, predictionId, correct: record.correct, consent },
         'feedback',

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BODY_ERRORS, errorBody, errorResponses, errors, isApiError } from '../errors.js';
 import { type InferenceResult, inferImage, roundMs } from '../infer.js';
 import { readPredictInput, type UploadedImage } from '../input.js';
+import { observeAnswer } from '../metrics.js';
 import type { ServingModel } from '../model.js';
 import type { OpenApiOperation } from '../openapi.js';
 import type { PlantidService } from '../service.js';
@@ -308,7 +309,12 @@ async function respond(
       ),
     );
   service.metrics.predictions.inc({ label: top1.label });
-  service.metrics.decode.observe(result.timings.decodeMs / 1000);
+  observeAnswer(service.metrics, {
+    model: model.summary,
+    status: 'identified',
+    top1Confidence: top1.confidence,
+    timings: result.timings,
+  });
   // The request log: one line per prediction, never the image bytes.
   request.log.info(
     {
