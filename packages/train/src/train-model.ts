@@ -72,6 +72,8 @@ interface PreparedBackbone {
 /** Cached embeddings (and boundary activations) as training samples. */
 interface Embedded {
   report: EmbedReport;
+  /** Test-time views each training photo was embedded in besides the clean one. */
+  ttaViews: number;
   train: TrainingRecord[];
   val: TrainingRecord[];
   features: { train: Samples; val: Samples };
@@ -215,13 +217,13 @@ async function embedAll(
     val: samplesOf(pooled, val, 0, [extractor.dim]),
   };
   await pooled.close();
-  if (!split || !activations) return { report, train, val, features };
+  if (!split || !activations) return { report, ttaViews: tta.length, train, val, features };
   const acts = {
     train: samplesOf(activations, train, views, split.boundaryShape, tta),
     val: samplesOf(activations, val, 0, split.boundaryShape),
   };
   await activations.close();
-  return { report, train, val, features, activations: acts };
+  return { report, ttaViews: tta.length, train, val, features, activations: acts };
 }
 
 /** The spec's test-time views a training photo is embedded in too (the clean one is always there). */
@@ -260,7 +262,7 @@ async function trainHead(
   const backend = await useTrainingBackend('dense', ctx.log);
   const hp = ctx.config.train.head;
   ctx.log.info(
-    `phase 1 (head): ${embedded.features.train.y.length} samples (${ctx.config.augment.views} augmented views + clean per image), batch ${hp.batchSize}, lr ${hp.lr}, backend ${backend}`,
+    `phase 1 (head): ${embedded.features.train.y.length} samples (clean + ${ctx.config.augment.views} augmented${embedded.ttaViews ? ` + ${embedded.ttaViews} test-time` : ''} views per image), batch ${hp.batchSize}, lr ${hp.lr}, backend ${backend}`,
   );
   const result = await trainPhase(headModel(head), embedded.features.train, embedded.features.val, {
     ...phaseCommon(ctx, data),
