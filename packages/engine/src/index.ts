@@ -1,6 +1,7 @@
 export {
   type BackendChoice,
   backendOverrides,
+  initTfjsBackend,
   planTfjsBackend,
   selectTfjsBackend,
   type Tfjs,
@@ -12,4 +13,3 @@ export { createEngine } from './create-engine.js';
 export type { Engine, EngineKind, EngineOptions, TfjsBackend } from './engine.js';
 export { fileLoadHandler, fileSaveHandler, loadLayersModel, saveLayersModel } from './io/layers-model-io.js';
 export { sessionOptions } from './onnx-engine.js';
-export { initTfjsBackend } from './tfjs-engine.js';

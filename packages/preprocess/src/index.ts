@@ -27,4 +27,6 @@ export {
   preprocessViews,
   specViews,
   viewName,
+  viewsToRgb,
+  viewToRgb,
 } from './views.js';

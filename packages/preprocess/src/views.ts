@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { type DecodeOptions, orientedSrgb, toRgb } from './decode.js';
 import { ImageDecodeError } from './errors.js';
 import { normalize } from './normalize.js';
-import { applyResize, preprocessImage } from './preprocess-image.js';
+import { applyResize, preprocessToRgb } from './preprocess-image.js';
 
 export const CLEAN_VIEW: TtaView = { crop: 1, flip: false };
 
@@ -23,17 +23,18 @@ export function viewName(view: TtaView): string {
 }
 
 /**
- * One view of a photo as the model input: the clean view is exactly `preprocessImage`; another
- * keeps the centre `crop` × width × height of the oriented photo, then resizes per the spec, then
- * mirrors. Training, evaluation, export's parity check and serving all call this.
+ * One view of a photo as uint8 RGB, size × size, before normalisation: the clean view is exactly
+ * `preprocessToRgb`; another keeps the centre `crop` × width × height of the oriented photo, then
+ * resizes per the spec, then mirrors. Training, evaluation, export's parity check and serving all
+ * go through here.
  */
-export async function preprocessView(
+export async function viewToRgb(
   bytes: Uint8Array,
   spec: PreprocessSpec,
   view: TtaView,
   options: DecodeOptions = {},
-): Promise<Float32Array> {
-  if (isCleanView(view)) return preprocessImage(bytes, spec, options);
+): Promise<Uint8Array> {
+  if (isCleanView(view)) return preprocessToRgb(bytes, spec, options);
   if (bytes.byteLength === 0)
     throw new ImageDecodeError('cannot decode image: empty input', { where: options.where });
   let pipeline = orientedSrgb(bytes, options);
@@ -51,19 +52,37 @@ export async function preprocessView(
   }
   let resized = applyResize(pipeline, spec);
   if (view.flip) resized = resized.flop();
-  const image = await toRgb(resized, options);
-  return normalize(image.data, spec);
+  return (await toRgb(resized, options)).data;
 }
 
-/** Every view of `specViews(spec)` of one photo, in order. */
+/** One view of a photo as the model input (float32 NHWC, normalised); the clean view is `preprocessImage`. */
+export async function preprocessView(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  view: TtaView,
+  options: DecodeOptions = {},
+): Promise<Float32Array> {
+  return normalize(await viewToRgb(bytes, spec, view, options), spec);
+}
+
+/** Every view of `specViews(spec)` of one photo, in order, as uint8 RGB. */
+export async function viewsToRgb(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  options: DecodeOptions = {},
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const view of specViews(spec)) out.push(await viewToRgb(bytes, spec, view, options));
+  return out;
+}
+
+/** Every view of `specViews(spec)` of one photo, in order, as model inputs. */
 export async function preprocessViews(
   bytes: Uint8Array,
   spec: PreprocessSpec,
   options: DecodeOptions = {},
 ): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (const view of specViews(spec)) out.push(await preprocessView(bytes, spec, view, options));
-  return out;
+  return (await viewsToRgb(bytes, spec, options)).map((rgb) => normalize(rgb, spec));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
-import { averageViews, ImageDecodeError, preprocessViews, specViews } from '@plantid/preprocess';
+import { averageViews, ImageDecodeError, specViews, viewsToRgb } from '@plantid/preprocess';
 import { type ApiError, errors } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
 import type { ServingModel } from './model.js';
@@ -20,8 +20,9 @@ export interface InferenceResult {
 
 /**
  * One image through the serving path: magic-byte checks → the shared preprocessing with the
- * bundle's spec (each of its test-time views) → the model's micro-batcher → the mean over views
- * → temperature calibration → top-k. Bad images throw ApiErrors (4xx); anything else is a server fault.
+ * bundle's spec, for each of its test-time views (decode + crop + resize here, normalisation in the
+ * inference worker) → the model's micro-batcher → the mean over views → temperature calibration →
+ * top-k. Bad images throw ApiErrors (4xx); anything else is a server fault.
  */
 export async function inferImage(
   model: ServingModel,
@@ -35,17 +36,18 @@ export async function inferImage(
   const hashing = bytes.byteLength > 1024 * 1024 ? webcrypto.subtle.digest('SHA-256', bytes) : undefined;
   hashing?.catch(() => undefined);
   const tickets = specViews(model.spec).map(() => model.batcher.reserve());
-  let tensors: Float32Array[];
+  let views: Uint8Array[];
   const decodeStart = performance.now();
   try {
-    tensors = await preprocessViews(bytes, model.spec, { limitInputPixels: options.maxPixels });
+    // Decoded, cropped and resized by the shared preprocessing; the inference worker normalises (same function).
+    views = await viewsToRgb(bytes, model.spec, { limitInputPixels: options.maxPixels });
   } catch (error) {
     for (const t of tickets) t.cancel();
     throw decodeFailure(error, field, checked.format, options.maxPixels);
   }
   const decodeMs = performance.now() - decodeStart;
   const inputSha256 = hashing ? Buffer.from(await hashing).toString('hex') : sha256(bytes);
-  const results = await Promise.all(tickets.map((t, v) => t.submit(tensors[v]!)));
+  const results = await Promise.all(tickets.map((t, v) => t.submit(views[v]!)));
   const result = results[0]!;
   const outputs = new Float32Array(results.length * result.output.length);
   for (const [v, r] of results.entries()) outputs.set(r.output, v * result.output.length);

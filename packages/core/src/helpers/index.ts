@@ -1,4 +1,5 @@
 export * from './charts.js';
+export * from './cpus.js';
 export * from './images.js';
 export * from './pool.js';
 export * from './random.js';
