@@ -8,7 +8,7 @@ import {
   UsageError,
 } from '@plantid/core';
 import { createEngine, type Engine } from '@plantid/engine';
-import { preprocessBatches } from '@plantid/preprocess';
+import { averageViews, preprocessBatches, preprocessView, specViews } from '@plantid/preprocess';
 
 /**
  * The trained model behind the fast engine: the train stage's `model.onnx` in ONNX Runtime; its
@@ -42,7 +42,10 @@ export interface Scored<T> {
   skipped: { item: T; reason: string }[];
 }
 
-/** Preprocesses and predicts every item (undecodable images are skipped and reported). */
+/**
+ * Preprocesses and predicts every item (undecodable images are skipped and reported). With the
+ * spec's test-time views, an item's probabilities are the mean over its views, as serving does.
+ */
 export async function predictAll<T extends ScoredItem>(
   engine: Engine,
   items: readonly T[],
@@ -60,25 +63,33 @@ export async function predictAll<T extends ScoredItem>(
   const outItems: T[] = [];
   const chunks: Float32Array[] = [];
   const skipped: Scored<T>['skipped'] = [];
-  const batches = preprocessBatches(items, spec, {
+  const views = specViews(spec);
+  // One row per (item, view); an undecodable item loses all its views, so rows stay in groups.
+  const rows = items.flatMap((item) => views.map((view, v) => ({ item, view, v })));
+  const batches = preprocessBatches(rows, spec, {
     batchSize: options.batchSize ?? 32,
-    read: (item) => readFile(item.file),
+    read: (row) => readFile(row.item.file),
+    transform: (bytes, row) => preprocessView(bytes, spec, row.view, { where: row.item.file }),
     onError: 'skip',
   });
   for await (const batch of batches) {
     if (options.signal.aborted) throw options.signal.reason ?? new Error('aborted');
-    for (const s of batch.skipped) skipped.push({ item: s.item, reason: s.error.message });
+    for (const s of batch.skipped)
+      if (s.item.v === 0) skipped.push({ item: s.item.item, reason: s.error.message });
     if (batch.count > 0) {
       chunks.push(await engine.predict(batch.tensor, batch.count));
-      outItems.push(...batch.items);
+      for (const row of batch.items) if (row.v === 0) outItems.push(row.item);
     }
-    options.progress.tick(batch.count + batch.skipped.length);
+    const last = views.length - 1;
+    options.progress.tick(
+      batch.items.filter((r) => r.v === last).length + batch.skipped.filter((r) => r.item.v === last).length,
+    );
   }
-  const probs = new Float32Array(outItems.length * classes);
+  const all = new Float32Array(outItems.length * views.length * classes);
   let offset = 0;
   for (const c of chunks) {
-    probs.set(c, offset);
+    all.set(c, offset);
     offset += c.length;
   }
-  return { items: outItems, probs, skipped };
+  return { items: outItems, probs: averageViews(all, views.length, classes), skipped };
 }

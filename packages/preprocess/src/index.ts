@@ -1,4 +1,4 @@
-export type { Normalize, PreprocessSpec, ResizeMode } from '@plantid/core';
+export type { Normalize, PreprocessSpec, ResizeMode, TtaView } from '@plantid/core';
 export {
   type AugmentParams,
   type AugmentSpec,
@@ -19,3 +19,14 @@ export { preprocessImage, preprocessToRgb } from './preprocess-image.js';
 export { type GridImage, renderAugmentGrid } from './preview.js';
 export { viewSeed } from './random.js';
 export { ALPHA_BACKGROUND, LETTERBOX_BACKGROUND, normalizeCoefficients, specFromConfig } from './spec.js';
+export {
+  averageViews,
+  CLEAN_VIEW,
+  isCleanView,
+  preprocessView,
+  preprocessViews,
+  specViews,
+  viewName,
+  viewsToRgb,
+  viewToRgb,
+} from './views.js';

@@ -6,13 +6,15 @@ export const ALPHA_BACKGROUND = { r: 255, g: 255, b: 255 } as const;
 export const LETTERBOX_BACKGROUND = { r: 0, g: 0, b: 0 } as const;
 
 /** The preprocess.json contract (core) of a config's `preprocess` section. */
-export function specFromConfig(preprocess: PlantidConfig['preprocess']): PreprocessSpec {
+export function specFromConfig(
+  preprocess: Omit<PlantidConfig['preprocess'], 'tta'> & Partial<Pick<PlantidConfig['preprocess'], 'tta'>>,
+): PreprocessSpec {
   const n = preprocess.normalize;
   const normalize: Normalize =
     'scale' in n
       ? { scale: n.scale, offset: n.offset ?? 0 }
       : { mean: [...n.mean] as [number, number, number], std: [...n.std] as [number, number, number] };
-  return {
+  const spec: PreprocessSpec = {
     version: 1,
     size: preprocess.size,
     resize: preprocess.resize,
@@ -21,6 +23,9 @@ export function specFromConfig(preprocess: PlantidConfig['preprocess']): Preproc
     normalize,
     layout: 'NHWC',
   };
+  // Written only when set, so a spec without TTA (and every cache key built from it) is unchanged.
+  if (preprocess.tta?.length) spec.tta = preprocess.tta.map((v) => ({ crop: v.crop, flip: v.flip }));
+  return spec;
 }
 
 /** Per-channel affine `out = x * mul[c] + add[c]` equivalent to the spec's normalisation. */

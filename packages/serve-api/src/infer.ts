@@ -1,7 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
-import { ImageDecodeError, preprocessToRgb } from '@plantid/preprocess';
+import { averageViews, ImageDecodeError, specViews, viewsToRgb } from '@plantid/preprocess';
 import { type ApiError, errors } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
 import type { ServingModel } from './model.js';
@@ -20,8 +20,9 @@ export interface InferenceResult {
 
 /**
  * One image through the serving path: magic-byte checks → the shared preprocessing with the
- * bundle's spec (decode + resize here, normalisation in the inference worker) → the model's micro-batcher → temperature calibration → top-k. Bad images
- * throw ApiErrors (4xx); anything else is a server fault.
+ * bundle's spec, for each of its test-time views (decode + crop + resize here, normalisation in the
+ * inference worker) → the model's micro-batcher → the mean over views → temperature calibration →
+ * top-k. Bad images throw ApiErrors (4xx); anything else is a server fault.
  */
 export async function inferImage(
   model: ServingModel,
@@ -34,26 +35,34 @@ export async function inferImage(
   // small ones (most photos) hash faster inline than the hop costs.
   const hashing = bytes.byteLength > 1024 * 1024 ? webcrypto.subtle.digest('SHA-256', bytes) : undefined;
   hashing?.catch(() => undefined);
-  const ticket = model.batcher.reserve();
-  let rgb: Uint8Array;
+  const tickets = specViews(model.spec).map(() => model.batcher.reserve());
+  let views: Uint8Array[];
   const decodeStart = performance.now();
   try {
-    // Decoded and resized by the shared preprocessing; the inference worker normalises it (same function).
-    rgb = await preprocessToRgb(bytes, model.spec, { limitInputPixels: options.maxPixels });
+    // Decoded, cropped and resized by the shared preprocessing; the inference worker normalises (same function).
+    views = await viewsToRgb(bytes, model.spec, { limitInputPixels: options.maxPixels });
   } catch (error) {
-    ticket.cancel();
+    for (const t of tickets) t.cancel();
     throw decodeFailure(error, field, checked.format, options.maxPixels);
   }
   const decodeMs = performance.now() - decodeStart;
   const inputSha256 = hashing ? Buffer.from(await hashing).toString('hex') : sha256(bytes);
-  const result = await ticket.submit(rgb);
-  const probabilities = calibrate(result.output, model.temperature);
+  const results = await Promise.all(tickets.map((t, v) => t.submit(views[v]!)));
+  const result = results[0]!;
+  const outputs = new Float32Array(results.length * result.output.length);
+  for (const [v, r] of results.entries()) outputs.set(r.output, v * result.output.length);
+  const mean = averageViews(outputs, results.length, result.output.length);
+  const probabilities = calibrate(mean, model.temperature);
   return {
     predictions: topK(probabilities, model.labels, options.topK),
     probabilities,
     inputSha256,
     format: checked.format,
-    timings: { decodeMs, queueMs: result.queueMs, inferMs: result.inferMs },
+    timings: {
+      decodeMs,
+      queueMs: Math.max(...results.map((r) => r.queueMs)),
+      inferMs: Math.max(...results.map((r) => r.inferMs)),
+    },
     batchSize: result.batchSize,
   };
 }

@@ -19,7 +19,15 @@ import {
 } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
 import { layersModelToOnnx } from '@plantid/onnx-convert';
-import { type AugmentSpec, augmentFromConfig, specFromConfig } from '@plantid/preprocess';
+import {
+  type AugmentSpec,
+  augmentFromConfig,
+  isCleanView,
+  specFromConfig,
+  specViews,
+  type TtaView,
+  viewName,
+} from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import {
   type BackboneSplit,
@@ -31,7 +39,7 @@ import { type BackboneSource, loadBackboneModel, resolveBackbone } from './backb
 import { nativeBackendAvailable, useTrainingBackend } from './backend.js';
 import { checkSplitSizes, type TrainingData, type TrainingRecord, trainingData } from './dataset-input.js';
 import { VectorCache } from './embed/cache.js';
-import { type EmbedReport, embedViews, gatherViews } from './embed/compute.js';
+import { type EmbedReport, embedViews, gatherViews, type ViewId } from './embed/compute.js';
 import { createBackboneEngine } from './embed/embedder.js';
 import { cacheFolder, poolingKey, viewKey } from './embed/keys.js';
 import { finetuneModel, headModel } from './finetune.js';
@@ -64,6 +72,8 @@ interface PreparedBackbone {
 /** Cached embeddings (and boundary activations) as training samples. */
 interface Embedded {
   report: EmbedReport;
+  /** Test-time views each training photo was embedded in besides the clean one. */
+  ttaViews: number;
   train: TrainingRecord[];
   val: TrainingRecord[];
   features: { train: Samples; val: Samples };
@@ -117,7 +127,11 @@ async function prepareBackbone(ctx: TrainContext, spec: PreprocessSpec): Promise
     log,
   });
   const extractor = buildFeatureExtractor(
-    await loadBackboneModel(source),
+    await loadBackboneModel(source, {
+      size: spec.size,
+      resizeInput: config.model.resizeInput,
+      log,
+    }),
     config.model.featureLayer,
     config.model.pooling,
   );
@@ -149,6 +163,9 @@ async function embedAll(
   const { source, extractor, split } = backbone;
   const aug: AugmentSpec = augmentFromConfig(config.augment);
   const views = config.augment.views;
+  const tta = trainingTtaViews(config.augment.tta, spec);
+  if (tta.length)
+    log.info(`training views: clean + ${views} augmented + test-time views ${tta.map(viewName).join(', ')}`);
   const seed = config.seed;
   const openCache = (layer: string, kind: 'pooled' | 'activations', dim: number) =>
     VectorCache.open(join(ctx.cacheDir, 'embeddings', cacheFolder(source.hash, layer, kind)), dim);
@@ -172,7 +189,7 @@ async function embedAll(
     });
   const report = await embedViews(
     [
-      ...data.train.map((r) => ({ id: r.id, path: r.file, views })),
+      ...data.train.map((r) => ({ id: r.id, path: r.file, views, tta })),
       ...data.val.map((r) => ({ id: r.id, path: r.file, views: 0 })),
     ],
     { spec, aug, seed, targets, log, progress: ctx.progress, signal: ctx.signal },
@@ -180,27 +197,38 @@ async function embedAll(
   const failed = new Set(report.failed.map((f) => f.id));
   const train = data.train.filter((r) => !failed.has(r.id));
   const val = data.val.filter((r) => !failed.has(r.id));
-  const keyOf = (id: string, view: number) => viewKey({ imageId: id, spec, aug, seed, view });
-  const samplesOf = (cache: VectorCache, records: TrainingRecord[], v: number, shape: number[]): Samples => {
+  const keyOf = (id: string, view: ViewId) => viewKey({ imageId: id, spec, aug, seed, view });
+  const samplesOf = (
+    cache: VectorCache,
+    records: TrainingRecord[],
+    v: number,
+    shape: number[],
+    extra: TtaView[] = [],
+  ): Samples => {
     const g = gatherViews(
-      records.map((r) => ({ id: r.id, views: v })),
+      records.map((r) => ({ id: r.id, views: v, tta: extra })),
       cache,
       keyOf,
     );
     return { x: g.data, shape, y: Int32Array.from(g.owner, (i) => records[i]!.labelIndex) };
   };
   const features = {
-    train: samplesOf(pooled, train, views, [extractor.dim]),
+    train: samplesOf(pooled, train, views, [extractor.dim], tta),
     val: samplesOf(pooled, val, 0, [extractor.dim]),
   };
   await pooled.close();
-  if (!split || !activations) return { report, train, val, features };
+  if (!split || !activations) return { report, ttaViews: tta.length, train, val, features };
   const acts = {
-    train: samplesOf(activations, train, views, split.boundaryShape),
+    train: samplesOf(activations, train, views, split.boundaryShape, tta),
     val: samplesOf(activations, val, 0, split.boundaryShape),
   };
   await activations.close();
-  return { report, train, val, features, activations: acts };
+  return { report, ttaViews: tta.length, train, val, features, activations: acts };
+}
+
+/** The spec's test-time views a training photo is embedded in too (the clean one is always there). */
+function trainingTtaViews(enabled: boolean, spec: PreprocessSpec): TtaView[] {
+  return enabled ? specViews(spec).filter((v) => !isCleanView(v)) : [];
 }
 
 /** Settings both phases share: callbacks' patience, smoothing, class weights, checkpoints. */
@@ -234,7 +262,7 @@ async function trainHead(
   const backend = await useTrainingBackend('dense', ctx.log);
   const hp = ctx.config.train.head;
   ctx.log.info(
-    `phase 1 (head): ${embedded.features.train.y.length} samples (${ctx.config.augment.views} augmented views + clean per image), batch ${hp.batchSize}, lr ${hp.lr}, backend ${backend}`,
+    `phase 1 (head): ${embedded.features.train.y.length} samples (clean + ${ctx.config.augment.views} augmented${embedded.ttaViews ? ` + ${embedded.ttaViews} test-time` : ''} views per image), batch ${hp.batchSize}, lr ${hp.lr}, backend ${backend}`,
   );
   const result = await trainPhase(headModel(head), embedded.features.train, embedded.features.val, {
     ...phaseCommon(ctx, data),

@@ -34,7 +34,10 @@ export async function validateTrainConfig(config: PlantidConfig, configDir: stri
     download: false,
   });
   if (!source) return;
-  const backbone = await loadBackboneModel(source);
+  const backbone = await loadBackboneModel(source, {
+    size: config.preprocess.size,
+    resizeInput: config.model.resizeInput,
+  });
   try {
     const extractor = buildFeatureExtractor(backbone, config.model.featureLayer, config.model.pooling);
     checkBackboneInput(extractor.inputShape, config.preprocess.size, source.modelJson);

@@ -137,8 +137,15 @@ describe('backbones', () => {
       JSON.stringify({ format: 'graph-model', modelTopology: null, weightsManifest: [] }),
     );
     await expect(hashBackbone(join(dir, 'model.json'))).rejects.toThrow(/not a tfjs layers model/);
-    const bad = makeConfig({ preprocess: { size: 160 } });
-    await expect(validateTrainConfig(bad, '/')).rejects.toBeInstanceOf(UsageError);
+    const fixedSize = makeConfig({
+      preprocess: { size: 160 },
+      model: { weights: backboneJson, resizeInput: false },
+    });
+    await expect(validateTrainConfig(fixedSize, '/')).rejects.toBeInstanceOf(UsageError);
+    // By default the fully convolutional MobileNetV2 is rebuilt at the asked size instead.
+    await expect(
+      validateTrainConfig(makeConfig({ preprocess: { size: 160 } }), '/'),
+    ).resolves.toBeUndefined();
     const badLayer = makeConfig({ model: { weights: backboneJson, featureLayer: 'nope' } });
     await expect(validateTrainConfig(badLayer, '/')).rejects.toThrow(/featureLayer|not in the backbone/);
     const missing = makeConfig({ model: { weights: join(dir, 'absent.json') } });

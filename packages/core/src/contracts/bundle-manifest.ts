@@ -33,6 +33,8 @@ export const parityResultSchema = z.object({
   passed: z.boolean(),
   /** What ran the reference, e.g. 'tfjs wasm'. */
   reference: z.string().optional(),
+  /** Test-time views averaged per image before comparing (names such as c, z80); absent = clean only. */
+  views: z.array(z.string()).optional(),
   referenceAccuracy: z.number().optional(),
   variants: z.record(z.string(), variantParitySchema),
 });

@@ -22,6 +22,16 @@ export const normalizeSchema = z.union(
 export type Normalize = z.infer<typeof normalizeSchema>;
 
 /**
+ * One test-time view: the centre region of `crop` × the photo's width and height (1 = the whole
+ * photo), resized per the spec, mirrored when `flip`. `{ crop: 1, flip: false }` is the clean input.
+ */
+export const ttaViewSchema = z.object({
+  crop: z.number().gt(0).max(1),
+  flip: z.boolean(),
+});
+export type TtaView = z.infer<typeof ttaViewSchema>;
+
+/**
  * The preprocess.json contract (DESIGN.md), in every train output and bundle: training, evaluation
  * and serving call the same function with it. Version 1 also fixes what the file does not spell
  * out: alpha is flattened onto white, letterbox bars are black, resampling is sharp's lanczos3.
@@ -34,6 +44,8 @@ export const preprocessSpecSchema = z.object({
   colorSpace: z.literal('srgb'),
   normalize: normalizeSchema,
   layout: z.literal('NHWC'),
+  /** Views whose probabilities are averaged per photo (evaluation and serving); absent = the clean input only. */
+  tta: z.array(ttaViewSchema).min(1).optional(),
 });
 export type PreprocessSpec = z.infer<typeof preprocessSpecSchema>;
 

@@ -1,5 +1,6 @@
 import { type Logger, WorkError } from '@plantid/core';
 import { createEngine, type Engine } from '@plantid/engine';
+import { averageViews } from '@plantid/preprocess';
 import type * as tf from '@tensorflow/tfjs';
 import { absDiff, agreement, top1 } from './metrics.js';
 
@@ -38,6 +39,8 @@ export interface ParityCheckResult {
   samples: number;
   passed: boolean;
   reference: string;
+  /** The test-time views averaged per image before comparing (absent: the clean input alone). */
+  views?: string[];
   /** tfjs top-1 accuracy on the samples, when labels were given. */
   referenceAccuracy?: number;
   variants: Partial<Record<ParityVariant, VariantParityResult>>;
@@ -48,9 +51,13 @@ export interface ParityInput {
   model: tf.LayersModel | string;
   /** ONNX variants to check: bytes or .onnx paths. */
   onnx: Partial<Record<ParityVariant, Uint8Array | string>>;
-  /** `n` images, preprocessed NHWC float32, concatenated (the caller preprocesses with the bundle's spec). */
+  /** `n` images × `views`, preprocessed NHWC float32, concatenated (the caller preprocesses with the bundle's spec). */
   batch: Float32Array;
   n: number;
+  /** Test-time views per image (consecutive inputs); outputs are averaged per image as serving does. Default 1. */
+  views?: number;
+  /** Their names, recorded in the result. */
+  viewNames?: string[];
   /** True class index per image, to report each variant's accuracy change. */
   labels?: readonly number[];
   threads?: number;
@@ -68,10 +75,11 @@ const percent = (x: number) => `${(x * 100).toFixed(x === 1 ? 0 : 1)} %`;
 export async function checkVariantParity(input: ParityInput): Promise<ParityCheckResult> {
   const thresholds = { ...DEFAULT_PARITY_THRESHOLDS, ...input.thresholds };
   const { batch, n, labels } = input;
+  const views = input.views ?? 1;
   const reference = await createEngine({ kind: 'tfjs', model: input.model, warmUp: false });
   let expected: Float32Array;
   try {
-    expected = await reference.predict(batch, n);
+    expected = averageViews(await predictInChunks(reference, batch, n * views), views, reference.outputSize);
   } finally {
     await reference.dispose();
   }
@@ -84,13 +92,14 @@ export async function checkVariantParity(input: ParityInput): Promise<ParityChec
     variants: {},
   };
   if (referenceAccuracy !== undefined) result.referenceAccuracy = referenceAccuracy;
+  if (views > 1 && input.viewNames) result.views = input.viewNames;
 
   for (const [variant, model] of Object.entries(input.onnx) as [ParityVariant, Uint8Array | string][]) {
     let engine: Engine | undefined;
     let actual: Float32Array;
     try {
       engine = await createEngine({ kind: 'onnx', model, threads: input.threads ?? 0, warmUp: false });
-      actual = await engine.predict(batch, n);
+      actual = averageViews(await predictInChunks(engine, batch, n * views), views, engine.outputSize);
     } finally {
       await engine?.dispose();
     }
@@ -121,6 +130,19 @@ export async function checkVariantParity(input: ParityInput): Promise<ParityChec
     );
   }
   return result;
+}
+
+/** Predicts `count` inputs in batches of at most 512 (a few views × 512 photos at once would be GBs of activations). */
+async function predictInChunks(engine: Engine, batch: Float32Array, count: number): Promise<Float32Array> {
+  const per = batch.length / count;
+  const chunk = 512;
+  if (count <= chunk) return engine.predict(batch, count);
+  const out = new Float32Array(count * engine.outputSize);
+  for (let i = 0; i < count; i += chunk) {
+    const m = Math.min(chunk, count - i);
+    out.set(await engine.predict(batch.subarray(i * per, (i + m) * per), m), i * engine.outputSize);
+  }
+  return out;
 }
 
 /** Throws WorkError (exit 1) naming each failing variant and its numbers. */

@@ -9,6 +9,7 @@ import {
   writeJsonAtomic,
 } from '@plantid/core';
 import { layersModelToOnnx } from '@plantid/onnx-convert';
+import { specViews, viewName } from '@plantid/preprocess';
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetRecord } from '../card/data-summary.js';
 import { assertParity, checkVariantParity, type ParityCheckResult } from '../parity/parity.js';
@@ -71,6 +72,8 @@ export async function buildCheckedOnnx(
     onnx,
     batch,
     n: picked.length,
+    views: specViews(train.preprocess).length,
+    viewNames: specViews(train.preprocess).map(viewName),
     labels: picked.map((r) => labelIndex.get(r.labelId) ?? -1),
     threads: config.engine.threads,
     log,

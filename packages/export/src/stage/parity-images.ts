@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { WorkError } from '@plantid/core';
-import { type PreprocessSpec, preprocessImage } from '@plantid/preprocess';
+import { type PreprocessSpec, preprocessViews, specViews } from '@plantid/preprocess';
 import type { DatasetRecord } from '../card/data-summary.js';
 
 /**
@@ -29,7 +29,10 @@ export function pickParityRecords<R extends DatasetRecord>(records: readonly R[]
   return picked;
 }
 
-/** Decodes and preprocesses the parity images into one NHWC batch, exactly as serving will. */
+/**
+ * Decodes and preprocesses the parity images into one NHWC batch, exactly as serving will: every
+ * test-time view of each image in turn (records × views inputs).
+ */
 export async function loadParityBatch<R>(
   records: readonly R[],
   spec: PreprocessSpec,
@@ -37,7 +40,8 @@ export async function loadParityBatch<R>(
   onImage?: () => void,
 ): Promise<Float32Array> {
   const per = spec.size * spec.size * 3;
-  const batch = new Float32Array(records.length * per);
+  const views = specViews(spec).length;
+  const batch = new Float32Array(records.length * views * per);
   for (const [i, record] of records.entries()) {
     const path = imagePath(record);
     let bytes: Buffer;
@@ -50,7 +54,8 @@ export async function loadParityBatch<R>(
         cause: error,
       });
     }
-    batch.set(await preprocessImage(bytes, spec), i * per);
+    for (const [v, tensor] of (await preprocessViews(bytes, spec)).entries())
+      batch.set(tensor, (i * views + v) * per);
     onImage?.();
   }
   return batch;

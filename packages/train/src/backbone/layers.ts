@@ -31,8 +31,68 @@ export function spatialLayers(model: tf.LayersModel): { layer: Layer; container:
   );
 }
 
+/** A feature map in height or width (unknown counts: a backbone taking any size). */
+function hasSpatialExtent(shape: (number | null)[] | undefined): boolean {
+  return shape?.length === 4 && (shape[1] == null || shape[1] > 1 || shape[2] == null || shape[2] > 1);
+}
+
+/** Layers a classifier on top of a feature map is made of; anything else after the cut makes `auto` unsure. */
+const CLASSIFIER_LAYERS = new Set([
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'AveragePooling2D',
+  'MaxPooling2D',
+  'Flatten',
+  'Reshape',
+  'Dropout',
+  'SpatialDropout2D',
+  'Dense',
+  'Conv2D',
+  'Activation',
+  'ReLU',
+  'Softmax',
+  'BatchNormalization',
+]);
+
 /**
- * The layer to cut at: `auto` = the last layer with a spatial output; otherwise by name.
+ * `auto`: the last layer whose output still has spatial extent > 1, i.e. the cut sits before
+ * global pooling / flatten / whatever collapses the map (a full ImageNet model's pooling, 1×1
+ * `conv_preds` and softmax are left out; squeeze-excite pooling inside blocks is not the end
+ * because spatial layers follow it). When what follows is not a classifier, it refuses and lists
+ * the candidates rather than guess.
+ */
+function autoFeatureLayer(
+  model: tf.LayersModel,
+  candidates: { layer: Layer; container: tf.LayersModel }[],
+): { layer: Layer; container: tf.LayersModel } {
+  const all = flattenLayers(model);
+  const index = all.findLastIndex(
+    ({ layer }) => layer.getClassName() !== 'InputLayer' && hasSpatialExtent(firstOutputShape(layer)),
+  );
+  const names = candidates.map((c) => c.layer.name);
+  const shown = names.length > 12 ? ['…', ...names.slice(-12)] : names;
+  if (index < 0)
+    throw new UsageError('featureLayer auto found no layer with a feature map larger than 1×1', {
+      where: 'model.featureLayer',
+      hint: `name the layer to cut at, one of ${names.length} spatial layers: ${shown.join(', ')}`,
+    });
+  const unknown = all.slice(index + 1).filter(({ layer }) => !CLASSIFIER_LAYERS.has(layer.getClassName()));
+  if (unknown.length)
+    throw new UsageError(
+      `featureLayer auto is unsure where the classifier starts: after '${all[index]!.layer.name}' come ${unknown
+        .slice(0, 3)
+        .map(({ layer }) => `${layer.name} (${layer.getClassName()})`)
+        .join(', ')}`,
+      {
+        where: 'model.featureLayer',
+        hint: `name the layer to cut at, one of ${names.length} spatial layers: ${shown.join(', ')}`,
+      },
+    );
+  return all[index]!;
+}
+
+/**
+ * The layer to cut at: `auto` (see autoFeatureLayer); otherwise by name, any layer with a rank-4 output.
  * Throws a UsageError listing the candidates when the name is unknown or not spatial.
  */
 export function findFeatureLayer(
@@ -46,7 +106,7 @@ export function findFeatureLayer(
       hint: 'use a convolutional backbone such as MobileNet',
     });
   }
-  if (name === 'auto') return candidates[candidates.length - 1]!;
+  if (name === 'auto') return autoFeatureLayer(model, candidates);
   const found = candidates.find((c) => c.layer.name === name);
   if (found) return found;
   const names = candidates.map((c) => c.layer.name);

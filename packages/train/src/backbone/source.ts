@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isUrl, type Logger, resolvePath, sha256, sha256File, UsageError, WorkError } from '@plantid/core';
-import { loadLayersModel } from '@plantid/engine';
-import type * as tf from '@tensorflow/tfjs';
+import { fileLoadHandler, loadLayersModel } from '@plantid/engine';
+import * as tf from '@tensorflow/tfjs';
 import { downloadBackbone } from './download.js';
+import { declaredInputSize, withInputSize } from './input-size.js';
 
 export interface BackboneSource {
   /** Local model.json (downloaded into the cache when the config gives a URL). */
@@ -130,18 +131,48 @@ export async function backboneFingerprint(weights: string, configDir: string): P
   return source?.hash ?? null;
 }
 
-/** Loads the backbone's layers model; errors name the file. */
-export async function loadBackboneModel(source: BackboneSource): Promise<tf.LayersModel> {
+export interface LoadBackboneOptions {
+  /** The size the pipeline feeds (preprocess.size). */
+  size?: number;
+  /** Rebuild a fixed-size input at `size` (model.resizeInput). */
+  resizeInput?: boolean;
+  log?: Logger;
+}
+
+/**
+ * Loads the backbone's layers model; errors name the file. With `resizeInput`, a backbone saved
+ * for another input size is rebuilt at `size` (a network that is not fully convolutional refuses).
+ */
+export async function loadBackboneModel(
+  source: BackboneSource,
+  options: LoadBackboneOptions = {},
+): Promise<tf.LayersModel> {
+  const { size, resizeInput } = options;
+  let rebuildAt: number | undefined;
+  if (size != null && resizeInput) {
+    const declared = declaredInputSize(JSON.parse(await readFile(source.modelJson, 'utf8')).modelTopology);
+    if (declared && (declared[0] !== size || declared[1] !== size)) rebuildAt = size;
+  }
   try {
-    return await loadLayersModel(source.modelJson);
+    if (rebuildAt == null) return await loadLayersModel(source.modelJson);
+    const model = await tf.loadLayersModel(withInputSize(fileLoadHandler(source.modelJson), rebuildAt));
+    options.log?.info(`backbone input rebuilt at ${rebuildAt}×${rebuildAt} (model.resizeInput)`);
+    return model;
   } catch (error) {
     if (error instanceof UsageError || error instanceof WorkError) throw error;
-    throw new UsageError(
-      `cannot load backbone as a tfjs layers model: ${(error as Error).message.split('\n')[0]}`,
-      {
-        where: source.modelJson,
-        cause: error,
-      },
-    );
+    const message = (error as Error).message.split('\n')[0];
+    if (rebuildAt != null)
+      throw new UsageError(
+        `the backbone cannot run at ${rebuildAt}×${rebuildAt} (not fully convolutional: ${message})`,
+        {
+          where: source.modelJson,
+          hint: 'set preprocess.size to the size it was saved for, or model.resizeInput: false',
+          cause: error,
+        },
+      );
+    throw new UsageError(`cannot load backbone as a tfjs layers model: ${message}`, {
+      where: source.modelJson,
+      cause: error,
+    });
   }
 }

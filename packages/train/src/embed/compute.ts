@@ -8,6 +8,8 @@ import {
   type PreprocessSpec,
   prepareAugmentSource,
   preprocessImage,
+  preprocessView,
+  type TtaView,
   viewSeed,
 } from '@plantid/preprocess';
 import type { VectorCache } from './cache.js';
@@ -20,6 +22,16 @@ export interface ImageItem {
   path: string;
   /** Views to have cached: 0 = clean, 1..n augmented. */
   views: number;
+  /** Deterministic test-time views to have cached too (not the clean one). */
+  tta?: readonly TtaView[];
+}
+
+/** A view as the cache knows it: 0 clean, 1..n augmented, or a TTA view. */
+export type ViewId = number | TtaView;
+
+/** The views of an item, in the order gatherViews returns their rows. */
+export function itemViews(item: { views: number; tta?: readonly TtaView[] }): ViewId[] {
+  return [...Array.from({ length: item.views + 1 }, (_, v) => v), ...(item.tta ?? [])];
 }
 
 /** One store of vectors and the engine that fills it (created only when something is missing). */
@@ -51,7 +63,7 @@ export interface EmbedReport {
 
 interface Job {
   item: ImageItem;
-  missing: { view: number; key: string }[];
+  missing: { view: ViewId; key: string }[];
 }
 
 /**
@@ -67,7 +79,7 @@ export async function embedViews(items: ImageItem[], options: EmbedOptions): Pro
   let total = 0;
   for (const item of items) {
     const missing: Job['missing'] = [];
-    for (let view = 0; view <= item.views; view++) {
+    for (const view of itemViews(item)) {
       total++;
       const key = viewKey({ imageId: item.id, spec, aug, seed, view });
       if (targets.some((t) => !t.cache.has(key))) missing.push({ view, key });
@@ -120,15 +132,17 @@ export async function embedViews(items: ImageItem[], options: EmbedOptions): Pro
     try {
       const bytes = await readFile(job.item.path);
       const tensors: Float32Array[] = [];
-      const needsAug = job.missing.some((m) => m.view > 0);
+      const needsAug = job.missing.some((m) => typeof m.view === 'number' && m.view > 0);
       const source = needsAug
         ? await prepareAugmentSource(bytes, spec, aug, { where: job.item.path })
         : undefined;
       for (const m of job.missing) {
         tensors.push(
-          m.view === 0
-            ? await preprocessImage(bytes, spec, { where: job.item.path })
-            : await augmentImage(source!, spec, aug, viewSeed(seed, job.item.id, m.view)),
+          typeof m.view === 'object'
+            ? await preprocessView(bytes, spec, m.view, { where: job.item.path })
+            : m.view === 0
+              ? await preprocessImage(bytes, spec, { where: job.item.path })
+              : await augmentImage(source!, spec, aug, viewSeed(seed, job.item.id, m.view)),
         );
       }
       return { job, tensors };
@@ -167,19 +181,19 @@ export async function embedViews(items: ImageItem[], options: EmbedOptions): Pro
 
 /** Rows of the cached vectors for `items`' views, in order, as one [rows, dim] matrix. */
 export function gatherViews(
-  items: { id: string; views: number }[],
+  items: { id: string; views: number; tta?: readonly TtaView[] }[],
   cache: VectorCache,
-  keyOf: (id: string, view: number) => string,
+  keyOf: (id: string, view: ViewId) => string,
 ): { data: Float32Array; rows: number; owner: Int32Array } {
   let rows = 0;
-  for (const it of items) rows += it.views + 1;
+  for (const it of items) rows += itemViews(it).length;
   const data = new Float32Array(rows * cache.dim);
   const owner = new Int32Array(rows);
   let r = 0;
   for (const [i, it] of items.entries()) {
-    for (let v = 0; v <= it.views; v++) {
+    for (const v of itemViews(it)) {
       const vec = cache.get(keyOf(it.id, v));
-      if (!vec) throw new Error(`vector missing from the cache for image ${it.id} view ${v}`);
+      if (!vec) throw new Error(`vector missing from the cache for image ${it.id} view ${JSON.stringify(v)}`);
       data.set(vec, r * cache.dim);
       owner[r++] = i;
     }

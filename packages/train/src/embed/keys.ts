@@ -1,5 +1,13 @@
 import { hashJson, sha256 } from '@plantid/core';
-import { type AugmentSpec, type PreprocessSpec, pixelPipelineId, viewSeed } from '@plantid/preprocess';
+import {
+  type AugmentSpec,
+  isCleanView,
+  type PreprocessSpec,
+  pixelPipelineId,
+  type TtaView,
+  viewName,
+  viewSeed,
+} from '@plantid/preprocess';
 
 /** What one cached vector was computed from: image bytes, spec, pixel code version, and for augmented views the augmentation and its seed. */
 export interface ViewKeyParts {
@@ -7,13 +15,20 @@ export interface ViewKeyParts {
   spec: PreprocessSpec;
   aug: AugmentSpec;
   seed: number;
-  /** 0 = the clean view; 1..views = augmented views. */
-  view: number;
+  /** 0 = the clean view; 1..views = augmented views; a TTA view (deterministic crop/flip). */
+  view: number | TtaView;
 }
 
 export function viewKey({ imageId, spec, aug, seed, view }: ViewKeyParts): string {
-  const what = view === 0 ? 'clean' : `aug:${hashJson(aug)}:${viewSeed(seed, imageId, view)}`;
-  return sha256(`${imageId}|${hashJson(spec)}|${pixelPipelineId()}|${what}`);
+  const clean = view === 0 || (typeof view === 'object' && isCleanView(view));
+  const what = clean
+    ? 'clean'
+    : typeof view === 'object'
+      ? `tta:${viewName(view)}`
+      : `aug:${hashJson(aug)}:${viewSeed(seed, imageId, view)}`;
+  // The TTA list says which views a prediction averages, not how one view's pixels are made.
+  const { tta: _views, ...pixels } = spec;
+  return sha256(`${imageId}|${hashJson(pixels)}|${pixelPipelineId()}|${what}`);
 }
 
 /** Cache folder name for vectors of one backbone (by content hash) at one layer. */

@@ -21,5 +21,11 @@ export const augmentSchema = z
     views: nonNegativeInt
       .default(2)
       .describe('Augmented views per training image, embedded once and cached (0 = clean images only).'),
+    tta: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Also train on preprocess.tta's views of every training photo (the crops the model sees at test time).",
+      ),
   })
   .prefault({});

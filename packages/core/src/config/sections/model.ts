@@ -26,10 +26,18 @@ export const modelSchema = z.strictObject({
     .regex(/^[0-9a-f]{64}$/)
     .optional()
     .describe('Expected sha256 of model.json when weights is a URL.'),
+  resizeInput: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Run a fully convolutional backbone at preprocess.size when its input layer was saved for another size (same weights; prefer multiples of 32); false: the sizes must agree.',
+    ),
   featureLayer: z
     .string()
     .default('auto')
-    .describe('Layer to cut the backbone at; auto = last layer with a spatial output.'),
+    .describe(
+      'Layer to cut the backbone at; auto = the last layer whose output is larger than 1×1, before global pooling, flatten and a classifier head (lists the candidates when unsure).',
+    ),
   pooling: z
     .enum(['avg', 'max', 'avgmax'])
     .default('avg')

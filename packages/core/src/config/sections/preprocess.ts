@@ -16,5 +16,21 @@ export const preprocessSchema = z
     size: positiveInt.default(224).describe('Square input size in pixels.'),
     resize: z.enum(['center-crop', 'letterbox', 'stretch']).default('center-crop'),
     normalize: normalizeSchema.default({ scale: 127.5, offset: -1 }),
+    tta: z
+      .array(
+        z.strictObject({
+          crop: z
+            .number()
+            .gt(0)
+            .max(1)
+            .default(1)
+            .describe('Side of the centre region kept, as a fraction of the photo (1 = all of it).'),
+          flip: z.boolean().default(false).describe('Mirror the view left-right.'),
+        }),
+      )
+      .default([])
+      .describe(
+        'Test-time views: evaluation and serving average the probabilities of these views of each photo ({ crop: 1 } is the clean input); [] = the clean input only. Carried in the bundle (preprocess.json).',
+      ),
   })
   .prefault({});
