@@ -1,7 +1,7 @@
 // Runs one inference engine in a worker thread. onnxruntime-node's run() is synchronous on the
 // calling thread, so on the main thread it would stall HTTP parsing and decoding for every batch.
 import { parentPort } from 'node:worker_threads';
-import { createEngine, type Engine, type EngineOptions } from '@plantid/engine';
+import { createEngine, type Engine, type EngineOptions, type EngineOutput } from '@plantid/engine';
 
 export type ToWorker =
   | { type: 'init'; options: Omit<EngineOptions, 'model'> & { model: string } }
@@ -9,7 +9,14 @@ export type ToWorker =
   | { type: 'dispose' };
 
 export type FromWorker =
-  | { type: 'ready'; inputShape: number[]; outputSize: number; description: string }
+  | {
+      type: 'ready';
+      inputShape: number[];
+      outputSize: number;
+      outputs: EngineOutput[];
+      available: EngineOutput[];
+      description: string;
+    }
   | { type: 'result'; id: number; output: Float32Array }
   | { type: 'error'; id?: number; error: SerializedError };
 
@@ -46,6 +53,8 @@ port.on('message', async (message: ToWorker) => {
           type: 'ready',
           inputShape: [...engine.inputShape],
           outputSize: engine.outputSize,
+          outputs: [...engine.outputs],
+          available: [...engine.available],
           description: engine.description,
         } satisfies FromWorker);
       } catch (error) {

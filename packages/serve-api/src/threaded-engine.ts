@@ -54,6 +54,8 @@ export async function createThreadedEngine(
     kind: options.kind,
     inputShape: meta.inputShape,
     outputSize: meta.outputSize,
+    outputs: meta.outputs,
+    available: meta.available,
     description: `${meta.description}, in a worker thread`,
     predict(batch, n) {
       if (failure) return Promise.reject(failure);
