@@ -7,7 +7,7 @@ import {
   type TrainOutput,
   UsageError,
 } from '@plantid/core';
-import { createEngine, type Engine } from '@plantid/engine';
+import { createEngine, type Engine, splitOutputs } from '@plantid/engine';
 import { preprocessBatches } from '@plantid/preprocess';
 
 /**
@@ -18,11 +18,19 @@ export async function openTrainedModel(
   train: TrainOutput,
   engineConfig: PlantidConfig['engine'],
   log: Logger,
+  extraOutputs: readonly string[] = [],
 ): Promise<Engine> {
   const threads = engineConfig.threads || undefined;
   if (engineConfig.kind === 'onnx') {
-    if (train.modelOnnx)
-      return createEngine({ kind: 'onnx', model: train.modelOnnx, ...(threads ? { threads } : {}) });
+    if (train.modelOnnx) {
+      const options = { kind: 'onnx' as const, model: train.modelOnnx, ...(threads ? { threads } : {}) };
+      const engine = await createEngine(options);
+      const wanted = extraOutputs.filter((name) => engine.available.some((o) => o.name === name));
+      if (wanted.length === 0) return engine;
+      await engine.dispose();
+      // The first output stays the probabilities; the open-set scores read the others.
+      return createEngine({ ...options, outputs: [engine.available[0]!.name, ...wanted] });
+    }
     log.warn(
       'train wrote no model.onnx (the converter refused the model); evaluating with tfjs instead (slower)',
     );
@@ -39,6 +47,8 @@ export interface Scored<T> {
   items: T[];
   /** items.length × classes softmax probabilities. */
   probs: Float32Array;
+  /** Every output the engine returned (the probabilities first), items.length rows each. */
+  outputs: Record<string, Float32Array>;
   skipped: { item: T; reason: string }[];
 }
 
@@ -56,7 +66,7 @@ export async function predictAll<T extends ScoredItem>(
       hint: 'run the train stage again',
     });
   }
-  const classes = engine.outputSize;
+  const classes = engine.outputs[0]!.size;
   const outItems: T[] = [];
   const chunks: Float32Array[] = [];
   const skipped: Scored<T>['skipped'] = [];
@@ -74,11 +84,15 @@ export async function predictAll<T extends ScoredItem>(
     }
     options.progress.tick(batch.count + batch.skipped.length);
   }
-  const probs = new Float32Array(outItems.length * classes);
+  const all = new Float32Array(outItems.length * engine.outputSize);
   let offset = 0;
   for (const c of chunks) {
-    probs.set(c, offset);
+    all.set(c, offset);
     offset += c.length;
   }
-  return { items: outItems, probs, skipped };
+  const outputs = splitOutputs(engine.outputs, all, outItems.length);
+  const probs = outputs[engine.outputs[0]!.name]!;
+  if (probs.length !== outItems.length * classes)
+    throw new Error('engine returned an unexpected output size');
+  return { items: outItems, probs, outputs, skipped };
 }
