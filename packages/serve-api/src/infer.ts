@@ -1,6 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
+import { outputsOfRow } from '@plantid/engine';
 import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
 import { type ApiError, errors } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
@@ -12,6 +13,8 @@ export interface InferenceResult {
   predictions: Prediction[];
   /** Calibrated probabilities over all labels, in labels.json order. */
   probabilities: Float32Array;
+  /** The bundle's open-set score of the photo; null without openset.json. */
+  openSetScore: number | null;
   inputSha256: string;
   format: SniffedFormat;
   timings: { decodeMs: number; queueMs: number; inferMs: number };
@@ -46,8 +49,11 @@ export async function inferImage(
   const decodeMs = performance.now() - decodeStart;
   const inputSha256 = hashing ? Buffer.from(await hashing).toString('hex') : sha256(bytes);
   const result = await ticket.submit(tensor);
-  const probabilities = calibrate(result.output, model.temperature);
+  const outputs = outputsOfRow(model.engine.outputs, result.output);
+  const probabilities = calibrate(outputs[model.engine.outputs[0]!.name]!, model.temperature);
+  const openSetScore = model.openSet ? model.openSet.scorer.score({ ...outputs, probabilities }) : null;
   return {
+    openSetScore,
     predictions: topK(probabilities, model.labels, options.topK),
     probabilities,
     inputSha256,

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Bundle, readBundle, resolveBundle } from '@plantid/bundle';
+import { MODEL_OUTPUTS, type OpenSetParams, OpenSetScorer } from '@plantid/core';
 import { createEngine, type Engine } from '@plantid/engine';
 import type { PreprocessSpec } from '@plantid/preprocess';
 import { MicroBatcher } from './batcher.js';
@@ -42,6 +43,8 @@ export class ServingModel {
   readonly spec: PreprocessSpec;
   /** Softmax temperature from the bundle's calibration; null = none (1). */
   readonly temperature: number | null;
+  /** The bundle's open-set score and its fitted thresholds; null for bundles exported without openset.json. */
+  readonly openSet: { scorer: OpenSetScorer; params: OpenSetParams } | null;
   readonly loadedAt = new Date().toISOString();
   readonly batcher: MicroBatcher;
   private users = 0;
@@ -54,17 +57,19 @@ export class ServingModel {
     readonly engineKind: EngineKind,
     readonly variant: OnnxVariant | 'tfjs',
     options: Pick<ModelLoadOptions, 'batching' | 'onBatch'>,
+    openSet: ServingModel['openSet'] = null,
   ) {
+    this.openSet = openSet;
     this.name = bundle.name;
     this.version = String(bundle.version);
-    this.labels = bundle.labels.map((l) => ({ index: l.index, id: l.id, name: l.name }));
+    this.labels = bundle.labels;
     this.labelIds = new Set(this.labels.map((l) => l.id));
     this.spec = bundle.preprocess;
     this.temperature = bundle.temperature === 1 ? null : bundle.temperature;
     const inputSize = this.spec.size * this.spec.size * 3;
     this.batcher = new MicroBatcher((batch, n) => engine.predict(batch, n), {
       inputSize,
-      outputSize: this.labels.length,
+      outputSize: engine.outputSize,
       maxBatch: options.batching.maxBatch,
       maxWaitMs: options.batching.maxWaitMs,
       onBatch: options.onBatch,
@@ -108,17 +113,25 @@ export async function loadServingModel(
   const dir = await resolveBundle(ref, options.registryDir, { baseDir: options.baseDir });
   const bundle = await readBundle(dir);
   const variant = options.engine === 'tfjs' ? 'tfjs' : options.variant;
+  // The tfjs model has only its probabilities: the open-set gate needs the ONNX graph's other outputs.
+  const openSet =
+    bundle.openSet && options.engine === 'onnx'
+      ? { scorer: await OpenSetScorer.load(bundle.dir, bundle.openSet), params: bundle.openSet }
+      : null;
   const engineOptions = {
     kind: options.engine,
     model: bundle.modelPath(variant),
     threads: options.threads || undefined,
     warmUp: false,
+    ...(openSet?.scorer.needs.length
+      ? { outputs: [MODEL_OUTPUTS.probabilities, ...openSet.scorer.needs] }
+      : {}),
   };
   const engine =
     options.inferenceWorker === false
       ? await createEngine(engineOptions)
       : await createThreadedEngine(engineOptions);
-  const model = new ServingModel(ref, bundle, engine, options.engine, variant, options);
+  const model = new ServingModel(ref, bundle, engine, options.engine, variant, options, openSet);
   try {
     checkShapes(model);
     await model.warmUp(options.warmup);
@@ -131,9 +144,9 @@ export async function loadServingModel(
 
 function checkShapes(model: ServingModel): void {
   const { engine, bundle, labels } = model;
-  if (engine.outputSize !== labels.length) {
+  if (engine.outputs[0]!.size !== labels.length) {
     throw new Error(
-      `${bundle.dir}: the model outputs ${engine.outputSize} values but labels.json has ${labels.length} labels`,
+      `${bundle.dir}: the model outputs ${engine.outputs[0]!.size} values but labels.json has ${labels.length} labels`,
     );
   }
 }

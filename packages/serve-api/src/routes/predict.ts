@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type AnswerOptions, answerFor } from '../answer.js';
 import { BODY_ERRORS, errorBody, errorResponses, errors, isApiError } from '../errors.js';
 import { type InferenceResult, inferImage, roundMs } from '../infer.js';
 import { readPredictInput, type UploadedImage } from '../input.js';
@@ -19,6 +20,30 @@ const topKField = {
   description:
     'How many predictions to return: 1 to the number of classes of the loaded model; default serve.topK.',
 } as const;
+
+const minConfidenceField = {
+  type: 'number',
+  minimum: 0,
+  maximum: 1,
+  description:
+    'Top-1 confidence at or above which the answer is `identified` (else `uncertain`); default serve.openSet.confidence, else the threshold evaluate fitted into the bundle.',
+} as const;
+
+const langField = {
+  type: 'string',
+  pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$',
+  description:
+    'Language of the display names (`en`, `vi`, `tl`, …) when the bundle has a taxonomy; English, then the scientific name, without one.',
+} as const;
+
+/** The query string of the predict routes. */
+const predictQuery = {
+  type: 'object',
+  properties: { topK: topKField, minConfidence: minConfidenceField, lang: langField },
+  additionalProperties: false,
+} as const;
+
+type PredictQuery = { topK?: number; minConfidence?: number; lang?: string };
 
 const jsonImage = {
   type: 'string',
@@ -122,7 +147,7 @@ export function predictRoutes(app: FastifyInstance): void {
   const singleBodies = requestBodies(single);
   const batchBodies = requestBodies(batch);
 
-  app.post<{ Querystring: { topK?: number } }>(
+  app.post<{ Querystring: PredictQuery }>(
     '/v1/predict',
     {
       bodyLimit: jsonBodyLimit,
@@ -148,9 +173,10 @@ export function predictRoutes(app: FastifyInstance): void {
         summary: 'Identify the plant in one photo',
         description:
           'Send the photo as multipart field `image`, as JSON `{ "image": "<base64>" }`, or as the raw body with an image Content-Type. ' +
-          'Returns the top-k species with calibrated confidences and a prediction id for feedback.',
+          'Returns the answer `status` (identified, uncertain: a species is likely but not sure, not_recognized: probably none of the known species), ' +
+          'its `rank` (species, or genus/family when only their summed probability is sure), the top-k species with calibrated confidences and names, and a prediction id for feedback.',
         tags: ['predict'],
-        querystring: { type: 'object', properties: { topK: topKField }, additionalProperties: false },
+        querystring: predictQuery,
         body: { content: { 'application/json': { schema: singleBodies.json } } },
         response: { 200: { $ref: 'PredictResponse#' }, ...errorResponses(...PREDICT_ERRORS) },
       },
@@ -171,14 +197,22 @@ export function predictRoutes(app: FastifyInstance): void {
           topK: k,
           field: image.field,
         });
-        return respond(service, request, model, image, result, started);
+        return respond(
+          service,
+          request,
+          model,
+          image,
+          result,
+          started,
+          answerOptions(service, request.query, k),
+        );
       } finally {
         model.release();
       }
     },
   );
 
-  app.post<{ Querystring: { topK?: number } }>(
+  app.post<{ Querystring: PredictQuery }>(
     '/v1/predict/batch',
     {
       bodyLimit: jsonBodyLimit * settings.maxBatchImages,
@@ -193,7 +227,7 @@ export function predictRoutes(app: FastifyInstance): void {
           `Up to serve.maxBatchImages (${settings.maxBatchImages}) photos: repeat multipart field \`image\`, or JSON \`{ "images": ["<base64>", ...] }\`. ` +
           'Each photo gets its own result in input order; a bad photo gets an `error` (the same one /v1/predict would answer) without failing the others.',
         tags: ['predict'],
-        querystring: { type: 'object', properties: { topK: topKField }, additionalProperties: false },
+        querystring: predictQuery,
         body: { content: { 'application/json': { schema: batchBodies.json } } },
         response: {
           200: {
@@ -208,6 +242,10 @@ export function predictRoutes(app: FastifyInstance): void {
                     index: { type: 'integer' },
                     filename: { type: 'string' },
                     id: { type: 'string', format: 'uuid' },
+                    status: { $ref: 'AnswerStatus#' },
+                    rank: { $ref: 'AnswerRank#' },
+                    taxon: { $ref: 'Taxon#' },
+                    openSet: { $ref: 'OpenSetScore#' },
                     predictions: { type: 'array', items: { $ref: 'Prediction#' } },
                     timings: { $ref: 'Timings#' },
                     error: { $ref: 'Error#' },
@@ -243,7 +281,15 @@ export function predictRoutes(app: FastifyInstance): void {
               return {
                 index,
                 filename: image.filename,
-                ...respond(service, request, model, image, result, started),
+                ...respond(
+                  service,
+                  request,
+                  model,
+                  image,
+                  result,
+                  started,
+                  answerOptions(service, request.query, k),
+                ),
               };
             } catch (error) {
               if (!isApiError(error) || error.statusCode >= 500) throw error;
@@ -257,6 +303,15 @@ export function predictRoutes(app: FastifyInstance): void {
       }
     },
   );
+}
+
+function answerOptions(service: PlantidService, query: PredictQuery, k: number): AnswerOptions {
+  return {
+    topK: k,
+    server: service.settings.openSet,
+    ...(query.lang !== undefined ? { lang: query.lang } : {}),
+    ...(query.minConfidence !== undefined ? { minConfidence: query.minConfidence } : {}),
+  };
 }
 
 function limits(service: PlantidService) {
@@ -284,9 +339,11 @@ function respond(
   image: UploadedImage,
   result: InferenceResult,
   started: number,
+  options: AnswerOptions,
 ) {
   const id = randomUUID();
-  const top1 = result.predictions[0]!;
+  const answer = answerFor(model, result.probabilities, result.openSetScore, options);
+  const top1 = answer.predictions[0]!;
   const totalMs = performance.now() - started;
   service.memory.remember({
     id,
@@ -307,6 +364,7 @@ function respond(
       predictionId: id,
       inputSha256: result.inputSha256,
       top1: { label: top1.label, confidence: top1.confidence },
+      status: answer.status,
       latencyMs: roundMs(totalMs),
       model: model.summary,
       batchSize: result.batchSize,
@@ -316,7 +374,11 @@ function respond(
   return {
     id,
     model: model.summary,
-    predictions: result.predictions,
+    status: answer.status,
+    rank: answer.rank,
+    taxon: answer.taxon,
+    openSet: answer.openSet,
+    predictions: answer.predictions,
     timings: {
       decodeMs: roundMs(result.timings.decodeMs),
       queueMs: roundMs(result.timings.queueMs),
