@@ -61,7 +61,8 @@ function closure(file: string): Map<string, string[]> {
 /** Why a module may not be in a unit test's reach, or undefined when it may. */
 function serviceUse(path: string): string | undefined {
   // The rule's own definition and its test call requireService without starting anything.
-  if (['test/support/tiers.ts', 'test/tiers.test.ts', 'packages/testkit/src/tier.ts'].includes(path)) return undefined;
+  if (['test/support/tiers.ts', 'test/tiers.test.ts', 'packages/testkit/src/tier.ts'].includes(path))
+    return undefined;
   const source = readFileSync(join(root, path), 'utf8');
   if (/\brequireService\(/.test(source)) return 'starts a service (calls requireService)';
   if (importsOf(source).includes('playwright-core')) return 'drives Chromium (imports playwright-core)';
