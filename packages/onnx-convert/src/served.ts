@@ -1,5 +1,6 @@
 import { MODEL_LAYERS, MODEL_OUTPUTS } from '@plantid/core';
-import type { OnnxExportOptions } from './convert.js';
+import type * as tf from '@tensorflow/tfjs';
+import { findLayer, type OnnxExportOptions } from './convert.js';
 
 /**
  * The outputs of the graph train writes for evaluate and export puts in bundles: `probabilities`
@@ -13,3 +14,13 @@ export const SERVED_OUTPUTS = {
     { name: MODEL_OUTPUTS.logits, layer: MODEL_LAYERS.classifier, at: 'preActivation' },
   ],
 } as const satisfies Pick<OnnxExportOptions, 'outputNames' | 'extraOutputs'>;
+
+/** SERVED_OUTPUTS for `model`, keeping only the extra outputs whose layers it has (a model not built by train has none). */
+export function servedOutputs(
+  model: tf.LayersModel,
+): Pick<OnnxExportOptions, 'outputNames' | 'extraOutputs'> {
+  return {
+    outputNames: SERVED_OUTPUTS.outputNames,
+    extraOutputs: SERVED_OUTPUTS.extraOutputs.filter((o) => findLayer(model, o.layer) !== undefined),
+  };
+}

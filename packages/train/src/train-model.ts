@@ -18,7 +18,7 @@ import {
   writeTrainRecord,
 } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
-import { layersModelToOnnx, SERVED_OUTPUTS } from '@plantid/onnx-convert';
+import { layersModelToOnnx, servedOutputs } from '@plantid/onnx-convert';
 import { type AugmentSpec, augmentFromConfig, specFromConfig } from '@plantid/preprocess';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -417,7 +417,7 @@ async function writeTrainOutputs(
 async function writeOnnxModel(model: tf.LayersModel, path: string, log: Logger): Promise<void> {
   let bytes: Uint8Array;
   try {
-    bytes = layersModelToOnnx(model, { name: model.name, ...SERVED_OUTPUTS });
+    bytes = layersModelToOnnx(model, { name: model.name, ...servedOutputs(model) });
   } catch (error) {
     log.warn(
       `no model.onnx: the ONNX converter refused the model (${errorLine(error)}); evaluate will use tfjs`,

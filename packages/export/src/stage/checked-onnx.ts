@@ -8,7 +8,7 @@ import {
   WorkError,
   writeJsonAtomic,
 } from '@plantid/core';
-import { layersModelToOnnx, SERVED_OUTPUTS } from '@plantid/onnx-convert';
+import { layersModelToOnnx, servedOutputs } from '@plantid/onnx-convert';
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetRecord } from '../card/data-summary.js';
 import { assertParity, checkVariantParity, type ParityCheckResult } from '../parity/parity.js';
@@ -33,7 +33,7 @@ export async function buildCheckedOnnx(
   records: readonly (DatasetRecord & { file: string })[],
 ): Promise<CheckedOnnx> {
   const { config, log } = ctx;
-  const fp32 = layersModelToOnnx(model, { name: config.model.name, ...SERVED_OUTPUTS });
+  const fp32 = layersModelToOnnx(model, { name: config.model.name, ...servedOutputs(model) });
   log.info(`converted to ONNX: ${(fp32.byteLength / 1e6).toFixed(2)} MB`);
   const quantized = await quantizeVariants(fp32, config.export.quantize, log);
   const onnx: CheckedOnnx['onnx'] = { fp32, ...quantized.onnx };

@@ -14,14 +14,14 @@ import type { PlantidService } from '../service.js';
  * handler checks against `model.labels.length` and the OpenAPI document is filled in from the
  * same model (`describeTopK`), so it changes with a reload.
  */
-const topKField = {
+export const topKField = {
   type: 'integer',
   minimum: 1,
   description:
     'How many predictions to return: 1 to the number of classes of the loaded model; default serve.topK.',
 } as const;
 
-const minConfidenceField = {
+export const minConfidenceField = {
   type: 'number',
   minimum: 0,
   maximum: 1,
@@ -37,15 +37,15 @@ const langField = {
 } as const;
 
 /** The query string of the predict routes. */
-const predictQuery = {
+export const predictQuery = {
   type: 'object',
   properties: { topK: topKField, minConfidence: minConfidenceField, lang: langField },
   additionalProperties: false,
 } as const;
 
-type PredictQuery = { topK?: number; minConfidence?: number; lang?: string };
+export type PredictQuery = { topK?: number; minConfidence?: number; lang?: string };
 
-const jsonImage = {
+export const jsonImage = {
   type: 'string',
   contentEncoding: 'base64',
   contentMediaType: 'image/*',
@@ -53,7 +53,7 @@ const jsonImage = {
     'The photo file, base64 (a data: URL works too). It must decode to a JPEG, PNG, WebP, GIF, TIFF or AVIF: other bytes are answered with IMAGE_EMPTY, IMAGE_UNDECODABLE or IMAGE_UNSUPPORTED_TYPE.',
 } as const;
 
-const photoFile = {
+export const photoFile = {
   type: 'string',
   format: 'binary',
   description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
@@ -96,7 +96,7 @@ function requestBodies(photos: { max: number }) {
 }
 
 /** Adds the multipart and raw-image bodies to a route's OpenAPI entry (validation stays JSON-only). */
-function documentUploads(multipart: object, rawImage: boolean) {
+export function documentUploads(multipart: object, rawImage: boolean) {
   return ({ schema, url }: { schema: unknown; url: string }) => {
     const s = schema as { body?: { content?: Record<string, unknown> } };
     const content = {
@@ -109,7 +109,7 @@ function documentUploads(multipart: object, rawImage: boolean) {
 }
 
 /** Writes the loaded model's class count as topK's maximum into the query parameter and every body. */
-function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
+export function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
   const classes = model.labels.length;
   for (const parameter of operation.parameters ?? [])
     if (parameter.name === 'topK' && parameter.schema) parameter.schema.maximum = classes;
@@ -119,7 +119,7 @@ function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
   }
 }
 
-const PREDICT_ERRORS = [
+export const PREDICT_ERRORS = [
   ...BODY_ERRORS,
   'IMAGE_MISSING',
   'IMAGE_EMPTY',
@@ -305,7 +305,7 @@ export function predictRoutes(app: FastifyInstance): void {
   );
 }
 
-function answerOptions(service: PlantidService, query: PredictQuery, k: number): AnswerOptions {
+export function answerOptions(service: PlantidService, query: PredictQuery, k: number): AnswerOptions {
   return {
     topK: k,
     server: service.settings.openSet,
@@ -314,12 +314,12 @@ function answerOptions(service: PlantidService, query: PredictQuery, k: number):
   };
 }
 
-function limits(service: PlantidService) {
+export function limits(service: PlantidService) {
   return { maxBytes: service.settings.maxUploadBytes, maxPixels: service.settings.maxPixels };
 }
 
 /** topK from the query or the body (the query wins); each one given must be within 1..classes. */
-function resolveTopK(given: (number | undefined)[], model: ServingModel, fallback: number): number {
+export function resolveTopK(given: (number | undefined)[], model: ServingModel, fallback: number): number {
   const classes = model.labels.length;
   const requested = given.filter((k) => k !== undefined);
   for (const k of requested) {
