@@ -109,3 +109,49 @@ describe('a server-wide open-set threshold', () => {
     }
   });
 });
+
+describe('POST /v1/identify: several photos of one plant', () => {
+  let server: TestServer;
+  let leaves: Buffer[];
+  const identify = async (photos: Uint8Array[], organs: string[] = []) => {
+    const form = new FormData();
+    for (const photo of photos) form.append('images', new Blob([photo]), 'plant.jpg');
+    for (const organ of organs) form.append('organs', organ);
+    const response = await fetch(`${server.url}/v1/identify`, { method: 'POST', body: form });
+    return { status: response.status, body: (await response.json()) as Answer & { photos: Answer[]; message?: string } };
+  };
+  beforeAll(async () => {
+    server = await startTestServer();
+    leaves = await readPhotos(server.bundle.heldOut[1]!.slice(0, 3));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('fuses photos of one leaf species into one answer and lists each photo’s own', async () => {
+    const { status, body } = await identify(leaves, ['leaf', 'leaf', 'auto']);
+    expect(status).toBe(200);
+    expect(body.photos).toHaveLength(3);
+    expect(body.predictions[0]!.label).toBe(slug(server.bundle.classes[1]!));
+    const mean = body.photos.reduce((s, p) => s + p.openSet.score!, 0) / 3;
+    expect(body.openSet.score).toBeCloseTo(mean, 5);
+  });
+
+  it('answers a plant it does not know not identified', async () => {
+    const garden = (await unknownPhotos()).slice(0, 2);
+    const { body } = await identify(garden);
+    expect(body.status).not.toBe('identified');
+  });
+
+  it('refuses more than 5 photos, an unknown organ, or organs that do not match the photos, naming them', async () => {
+    const six = await identify(Array.from({ length: 6 }, () => leaves[0]!));
+    expect(six.status).toBe(400);
+    expect(six.body.message).toMatch(/more than 5 photos/);
+    const organ = await identify(leaves.slice(0, 2), ['leaf', 'root']);
+    expect(organ.status).toBe(400);
+    expect(organ.body.message).toMatch(/organs\[1\] is "root"/);
+    const count = await identify(leaves.slice(0, 2), ['leaf']);
+    expect(count.status).toBe(400);
+    expect(count.body.message).toMatch(/organs has 1 entries for 2 photos/);
+  });
+});
