@@ -57,7 +57,7 @@ export function answerFor(
 ): Answer {
   const thresholds = thresholdsFor(model, options);
   const predictions = namedTopK(probabilities, model.labels, options.topK, options.lang);
-  let status = answerStatus(score, predictions[0]!.confidence, thresholds);
+  let status = answerStatus(score, Math.max(...probabilities), thresholds);
   let rank: AnswerRank = 'species';
   let taxon: Answer['taxon'] = null;
   if (status === 'uncertain') {

@@ -118,7 +118,10 @@ describe('POST /v1/identify: several photos of one plant', () => {
     for (const photo of photos) form.append('images', new Blob([photo]), 'plant.jpg');
     for (const organ of organs) form.append('organs', organ);
     const response = await fetch(`${server.url}/v1/identify`, { method: 'POST', body: form });
-    return { status: response.status, body: (await response.json()) as Answer & { photos: Answer[]; message?: string } };
+    return {
+      status: response.status,
+      body: (await response.json()) as Answer & { photos: Answer[]; message?: string },
+    };
   };
   beforeAll(async () => {
     server = await startTestServer();
