@@ -43,6 +43,12 @@ describe('loadConfig', () => {
       resolve(__dirname, '../../../data/example/datasets/ph-medicinal-leaf40'),
     );
     expect(resolvePath(loaded, loaded.config.runsDir)).toBe(resolve(__dirname, '../../../runs'));
+    expect(loaded.config.tracking.uri).toBe('file:../mlruns');
+    const served = await loadConfig(resolve(__dirname, '../../../configs/example.yaml'), {
+      env: { PLANTID_TRACKING_URI: 'http://127.0.0.1:5000' },
+    });
+    // The variable stands in for `--set tracking.uri=...`, nothing else: the rest of the section is the same.
+    expect(served.config.tracking).toEqual({ ...loaded.config.tracking, uri: 'http://127.0.0.1:5000' });
   });
 
   it('names a missing file', async () => {

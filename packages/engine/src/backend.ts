@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Logger, UsageError } from '@plantid/core';
+import type { TfjsBackend } from './engine.js';
 
 export type TfjsPurpose = 'forward' | 'gradients';
 export type TfjsBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -137,4 +138,11 @@ export function tfjsEnvironment(env: NodeJS.ProcessEnv = process.env): {
   } catch (error) {
     return { forward: 'unavailable', gradients: 'unavailable', reason: (error as Error).message };
   }
+}
+
+/** Initialises the tfjs backend for forward passes: the pinned one, else the automatic choice. */
+export async function initTfjsBackend(backend?: TfjsBackend): Promise<string> {
+  const env = backend ? { ...process.env, PLANTID_BACKEND: backend } : process.env;
+  const tfjs = await selectTfjsBackend('forward', { env });
+  return tfjs.getBackend();
 }

@@ -1,7 +1,6 @@
 import { UsageError } from '@plantid/core';
 import type { Engine, EngineOptions } from './engine.js';
 import { createOnnxEngine } from './onnx-engine.js';
-import { createTfjsEngine } from './tfjs-engine.js';
 
 /**
  * Creates an inference engine: `onnx` (ONNX Runtime, the fast default) or `tfjs` (fallback,
@@ -9,7 +8,8 @@ import { createTfjsEngine } from './tfjs-engine.js';
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.kind === 'onnx') return createOnnxEngine(options);
-  if (options.kind === 'tfjs') return createTfjsEngine(options);
+  // tfjs is imported only when asked for: ONNX-only processes never load it.
+  if (options.kind === 'tfjs') return (await import('./tfjs-engine.js')).createTfjsEngine(options);
   throw new UsageError(`engine kind '${String(options.kind)}' is unknown`, {
     where: 'engine.kind',
     hint: "use 'onnx' or 'tfjs'",

@@ -9,7 +9,7 @@ export interface EngineOptions {
   kind: EngineKind;
   /** onnx: path to a .onnx file or its bytes; tfjs: path to model.json (or file:// URL) or a loaded LayersModel. */
   model: string | Uint8Array | tf.LayersModel;
-  /** ONNX Runtime intra-op threads; 0 or undefined = one per core. */
+  /** ONNX Runtime intra-op threads; 0 or undefined = the CPUs this process may use (cpuBudget). */
   threads?: number;
   /** tfjs only: pin a backend instead of the automatic choice. */
   backend?: TfjsBackend;

@@ -1,6 +1,7 @@
 export {
   type BackendChoice,
   backendOverrides,
+  initTfjsBackend,
   planTfjsBackend,
   selectTfjsBackend,
   type Tfjs,
@@ -13,4 +14,3 @@ export type { Engine, EngineKind, EngineOptions, EngineOutput, TfjsBackend } fro
 export { fileLoadHandler, fileSaveHandler, loadLayersModel, saveLayersModel } from './io/layers-model-io.js';
 export { sessionOptions } from './onnx-engine.js';
 export { outputsOfRow, selectOutputs, splitOutputs } from './outputs.js';
-export { initTfjsBackend } from './tfjs-engine.js';

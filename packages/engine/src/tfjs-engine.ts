@@ -1,17 +1,10 @@
 import { UsageError } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
-import { selectTfjsBackend } from './backend.js';
+import { initTfjsBackend } from './backend.js';
 import { predictInSlices } from './check-batch.js';
-import type { Engine, EngineOptions, EngineOutput, TfjsBackend } from './engine.js';
+import type { Engine, EngineOptions, EngineOutput } from './engine.js';
 import { loadLayersModel } from './io/layers-model-io.js';
 import { selectOutputs } from './outputs.js';
-
-/** Initialises the tfjs backend for forward passes: the pinned one, else core's automatic choice. */
-export async function initTfjsBackend(backend?: TfjsBackend): Promise<string> {
-  const env = backend ? { ...process.env, PLANTID_BACKEND: backend } : process.env;
-  const tfjs = await selectTfjsBackend('forward', { env });
-  return tfjs.getBackend();
-}
 
 export async function createTfjsEngine(options: EngineOptions): Promise<Engine> {
   const backend = await initTfjsBackend(options.backend);

@@ -2,7 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
 import { outputsOfRow } from '@plantid/engine';
-import { ImageDecodeError, preprocessImage } from '@plantid/preprocess';
+import { ImageDecodeError, preprocessToRgb } from '@plantid/preprocess';
 import { type ApiError, errors } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
 import type { ServingModel } from './model.js';
@@ -22,8 +22,8 @@ export interface InferenceResult {
 }
 
 /**
- * One image through the serving path: magic-byte checks → the shared preprocessImage with the
- * bundle's spec → the model's micro-batcher → temperature calibration → top-k. Bad images
+ * One image through the serving path: magic-byte checks → the shared preprocessing with the
+ * bundle's spec (decode + resize here, normalisation in the inference worker) → the model's micro-batcher → temperature calibration → top-k. Bad images
  * throw ApiErrors (4xx); anything else is a server fault.
  */
 export async function inferImage(
@@ -38,17 +38,18 @@ export async function inferImage(
   const hashing = bytes.byteLength > 1024 * 1024 ? webcrypto.subtle.digest('SHA-256', bytes) : undefined;
   hashing?.catch(() => undefined);
   const ticket = model.batcher.reserve();
-  let tensor: Float32Array;
+  let rgb: Uint8Array;
   const decodeStart = performance.now();
   try {
-    tensor = await preprocessImage(bytes, model.spec, { limitInputPixels: options.maxPixels });
+    // Decoded and resized by the shared preprocessing; the inference worker normalises it (same function).
+    rgb = await preprocessToRgb(bytes, model.spec, { limitInputPixels: options.maxPixels });
   } catch (error) {
     ticket.cancel();
     throw decodeFailure(error, field, checked.format, options.maxPixels);
   }
   const decodeMs = performance.now() - decodeStart;
   const inputSha256 = hashing ? Buffer.from(await hashing).toString('hex') : sha256(bytes);
-  const result = await ticket.submit(tensor);
+  const result = await ticket.submit(rgb);
   const outputs = outputsOfRow(model.engine.outputs, result.output);
   const probabilities = calibrate(outputs[model.engine.outputs[0]!.name]!, model.temperature);
   const openSetScore = model.openSet ? model.openSet.scorer.score({ ...outputs, probabilities }) : null;

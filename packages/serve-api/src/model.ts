@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { type Bundle, readBundle, resolveBundle } from '@plantid/bundle';
-import { MODEL_OUTPUTS, type OpenSetParams, OpenSetScorer } from '@plantid/core';
-import { createEngine, type Engine } from '@plantid/engine';
+import { cpuBudget, MODEL_OUTPUTS, type OpenSetParams, OpenSetScorer } from '@plantid/core';
+import { createEngine } from '@plantid/engine';
 import type { PreprocessSpec } from '@plantid/preprocess';
+import { normalizeInto } from '@plantid/preprocess/normalize';
 import { MicroBatcher } from './batcher.js';
+import { inlineRunner, type ModelRunner } from './model-runner.js';
 import type { Label } from './predictions.js';
-import { createThreadedEngine } from './threaded-engine.js';
+import { createWorkerPool } from './worker-pool.js';
 
 export type EngineKind = 'onnx' | 'tfjs';
 export type OnnxVariant = 'fp32' | 'fp16' | 'int8';
@@ -16,11 +18,13 @@ export interface ModelLoadOptions {
   /** Relative bundle paths resolve against this folder. */
   baseDir: string;
   engine: EngineKind;
-  /** ONNX Runtime intra-op threads; 0 = its default (one per core). */
+  /** ONNX Runtime intra-op threads per worker; 0 = usable CPUs / workers (at least 1). */
   threads: number;
+  /** Inference worker threads; 0 = one per usable CPU. */
+  inferenceWorkers?: number;
   variant: OnnxVariant;
   warmup: number;
-  /** Run the engine in a worker thread (default) instead of on the event loop's thread. */
+  /** Run the engine in worker threads (default) instead of on the event loop's thread. */
   inferenceWorker?: boolean;
   batching: { maxBatch: number; maxWaitMs: number };
   onBatch?: (n: number, inferMs: number) => void;
@@ -53,7 +57,7 @@ export class ServingModel {
   constructor(
     readonly ref: string,
     readonly bundle: Bundle,
-    readonly engine: Engine,
+    readonly engine: ModelRunner,
     readonly engineKind: EngineKind,
     readonly variant: OnnxVariant | 'tfjs',
     options: Pick<ModelLoadOptions, 'batching' | 'onBatch'>,
@@ -67,10 +71,13 @@ export class ServingModel {
     this.spec = bundle.preprocess;
     this.temperature = bundle.temperature === 1 ? null : bundle.temperature;
     const inputSize = this.spec.size * this.spec.size * 3;
-    this.batcher = new MicroBatcher((batch, n) => engine.predict(batch, n), {
+    const spec = this.spec;
+    this.batcher = new MicroBatcher((batch, n) => engine.run(batch, n), {
       inputSize,
       outputSize: engine.outputSize,
       maxBatch: options.batching.maxBatch,
+      concurrency: engine.concurrency,
+      normalizeInto: (rgb, out, offset) => normalizeInto(rgb, spec, out, offset),
       maxWaitMs: options.batching.maxWaitMs,
       onBatch: options.onBatch,
     });
@@ -96,11 +103,16 @@ export class ServingModel {
     await this.engine.dispose();
   }
 
-  /** Runs `n` inferences on a mid-grey image so the first real request is not the slow one. */
+  /** Runs `n` inferences on every worker, on a mid-grey image, so the first real requests are not the slow ones. */
   async warmUp(n: number): Promise<void> {
-    // A fresh input each time: a threaded engine takes ownership of the buffer it is given.
+    const size = this.spec.size * this.spec.size * 3;
+    // A fresh input each time: a worker takes ownership of the buffer it is given.
     for (let i = 0; i < n; i++)
-      await this.engine.predict(new Float32Array(this.spec.size * this.spec.size * 3), 1);
+      await Promise.all(
+        Array.from({ length: this.engine.concurrency }, () =>
+          this.engine.run(new Uint8Array(size).fill(128), 1),
+        ),
+      );
   }
 }
 
@@ -118,19 +130,10 @@ export async function loadServingModel(
     bundle.openSet && options.engine === 'onnx'
       ? { scorer: await OpenSetScorer.load(bundle.dir, bundle.openSet), params: bundle.openSet }
       : null;
-  const engineOptions = {
-    kind: options.engine,
-    model: bundle.modelPath(variant),
-    threads: options.threads || undefined,
-    warmUp: false,
-    ...(openSet?.scorer.needs.length
-      ? { outputs: [MODEL_OUTPUTS.probabilities, ...openSet.scorer.needs] }
-      : {}),
-  };
-  const engine =
-    options.inferenceWorker === false
-      ? await createEngine(engineOptions)
-      : await createThreadedEngine(engineOptions);
+  const outputs = openSet?.scorer.needs.length
+    ? [MODEL_OUTPUTS.probabilities, ...openSet.scorer.needs]
+    : undefined;
+  const engine = await createRunner(bundle, variant, options, outputs);
   const model = new ServingModel(ref, bundle, engine, options.engine, variant, options, openSet);
   try {
     checkShapes(model);
@@ -140,6 +143,30 @@ export async function loadServingModel(
     throw error;
   }
   return { model, loadMs: performance.now() - started };
+}
+
+/**
+ * Worker and thread counts from the CPUs this process may use (cgroup quota, affinity): one
+ * single-threaded session per CPU unless configured otherwise.
+ */
+async function createRunner(
+  bundle: Bundle,
+  variant: OnnxVariant | 'tfjs',
+  options: ModelLoadOptions,
+  outputs: string[] | undefined,
+): Promise<ModelRunner> {
+  const cpus = cpuBudget().cpus;
+  const workers = options.inferenceWorker === false ? 1 : options.inferenceWorkers || cpus;
+  const engineOptions = {
+    kind: options.engine,
+    model: bundle.modelPath(variant),
+    threads: options.threads || Math.max(1, Math.floor(cpus / workers)),
+    warmUp: false,
+    ...(outputs ? { outputs } : {}),
+  };
+  if (options.inferenceWorker === false)
+    return inlineRunner(await createEngine(engineOptions), bundle.preprocess);
+  return createWorkerPool(engineOptions, bundle.preprocess, workers);
 }
 
 function checkShapes(model: ServingModel): void {

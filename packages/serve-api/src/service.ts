@@ -42,6 +42,7 @@ export class PlantidService {
       variant: settings.variant,
       warmup: settings.warmup,
       inferenceWorker: settings.inferenceWorker,
+      inferenceWorkers: settings.inferenceWorkers,
       batching: settings.batching,
       onBatch: (n, inferMs) => {
         metrics.batchSize.observe(n);

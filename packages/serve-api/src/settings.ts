@@ -16,7 +16,10 @@ export interface ServeSettings {
   bundleBaseDir: string;
   registryDir: string;
   engine: EngineKind;
+  /** ONNX Runtime intra-op threads per session; 0 = auto (usable CPUs / inference workers). */
   threads: number;
+  /** Inference worker threads; 0 = auto (one per usable CPU). */
+  inferenceWorkers: number;
   variant: OnnxVariant;
   topK: number;
   maxUploadBytes: number;
@@ -54,6 +57,7 @@ export const SERVE_ENV_VARS = {
   PLANTID_MAX_WAIT_MS: { key: 'serve.batching.maxWaitMs', parse: 'number' },
   PLANTID_INFERENCE_WORKER: { key: 'serve.inferenceWorker', parse: 'boolean' },
   PLANTID_MIN_CONFIDENCE: { key: 'serve.openSet.confidence', parse: 'number' },
+  PLANTID_INFERENCE_WORKERS: { key: 'serve.inferenceWorkers', parse: 'number' },
   PLANTID_ENGINE: { key: 'engine.kind', parse: 'string' },
   PLANTID_THREADS: { key: 'engine.threads', parse: 'number' },
   PLANTID_REGISTRY: { key: 'export.registry', parse: 'string' },
@@ -115,6 +119,7 @@ export function resolveServeSettings(sources: SettingsSources = {}): ServeSettin
     registryDir: abs(registryBase, registry),
     engine: engine.kind,
     threads: engine.threads,
+    inferenceWorkers: serve.inferenceWorkers,
     variant: serve.variant,
     topK: serve.topK,
     maxUploadBytes: Math.round(serve.maxUploadMB * 1024 * 1024),

@@ -1,6 +1,6 @@
 import type { PlantidError } from '@plantid/core';
 import { describe, expect, it } from 'vitest';
-import { MicroBatcher } from '../src/batcher.js';
+import { MicroBatcher, type ModelInput } from '../src/batcher.js';
 import { PredictionMemory, type RememberedPrediction } from '../src/prediction-memory.js';
 import { calibrate, topK } from '../src/predictions.js';
 import { resolveServeSettings } from '../src/settings.js';
@@ -65,10 +65,10 @@ describe('calibrate and topK', () => {
 });
 
 describe('MicroBatcher', () => {
-  const echo = (calls: number[]) => async (batch: Float32Array, n: number) => {
+  const echo = (calls: number[]) => async (batch: ModelInput, n: number) => {
     calls.push(n);
     await new Promise((r) => setTimeout(r, 5));
-    return batch.map((x) => x * 10);
+    return Float32Array.from(batch, (x) => x * 10);
   };
 
   it('runs a lone input at once and returns each its own output', async () => {
@@ -118,13 +118,73 @@ describe('MicroBatcher', () => {
     const b = new MicroBatcher(
       async (batch) => {
         if (fail) throw new Error('boom');
-        return batch;
+        return Float32Array.from(batch);
       },
       { inputSize: 1, outputSize: 1, maxBatch: 8, maxWaitMs: 0 },
     );
     await expect(b.submit(new Float32Array([1]))).rejects.toThrow('boom');
     fail = false;
     expect((await b.submit(new Float32Array([3]))).output[0]).toBe(3);
+  });
+});
+
+describe('MicroBatcher with several workers', () => {
+  it('runs up to `concurrency` batches at once and never more', async () => {
+    let running = 0;
+    let most = 0;
+    const b = new MicroBatcher(
+      async (batch) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 10));
+        running--;
+        return Float32Array.from(batch);
+      },
+      { inputSize: 1, outputSize: 1, maxBatch: 2, maxWaitMs: 0, concurrency: 3 },
+    );
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => b.submit(new Float32Array([i]))));
+    expect(results.map((r) => r.output[0])).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(most).toBe(3);
+  });
+
+  it('keeps an all-uint8 batch uint8 and normalises uint8 into a float batch when the two mix', async () => {
+    const batcher = (seen: string[]) =>
+      new MicroBatcher(
+        async (batch) => {
+          seen.push(batch.constructor.name);
+          await new Promise((r) => setTimeout(r, 5));
+          return Float32Array.from(batch);
+        },
+        {
+          inputSize: 2,
+          outputSize: 2,
+          maxBatch: 8,
+          maxWaitMs: 0,
+          normalizeInto: (rgb, out, offset) => {
+            for (const [i, x] of rgb.entries()) out[offset + i] = x / 100;
+          },
+        },
+      );
+    // The first input runs alone; the two that arrive while it runs form the second batch.
+    const uint8: string[] = [];
+    const b = batcher(uint8);
+    const [, u1, u2] = await Promise.all(
+      [new Uint8Array([1, 2]), new Uint8Array([3, 4]), new Uint8Array([5, 6])].map((x) => b.submit(x)),
+    );
+    expect(Array.from(u1!.output)).toEqual([3, 4]);
+    expect(Array.from(u2!.output)).toEqual([5, 6]);
+    expect(uint8).toEqual(['Uint8Array', 'Uint8Array']);
+
+    const mixed: string[] = [];
+    const m = batcher(mixed);
+    const [, m1, m2] = await Promise.all(
+      [new Uint8Array([7, 8]), new Uint8Array([50, 100]), new Float32Array([0.25, 0.5])].map((x) =>
+        m.submit(x),
+      ),
+    );
+    expect(Array.from(m1!.output)).toEqual([0.5, 1]);
+    expect(Array.from(m2!.output)).toEqual([0.25, 0.5]);
+    expect(mixed).toEqual(['Uint8Array', 'Float32Array']);
   });
 });
 

@@ -1,4 +1,5 @@
 export * from './charts.js';
+export * from './cpus.js';
 export * from './float16.js';
 export * from './images.js';
 export * from './pool.js';

@@ -2,12 +2,19 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, writeDirAtomic, writeFileAtomic } from '@plantid/core';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
-// Loading a model is often the first tfjs call (config validation, before a backend is chosen);
-// without this the cpu backend prints its "install tfjs-node" banner into our one-line errors.
-// selectTfjsBackend logs the backend choice and why instead.
-tf.env().set('PROD', true);
+/**
+ * tfjs, imported on first use: a process that only runs ONNX (the server and its inference
+ * workers) never pays its ~60 MB. Loading a model is often the first tfjs call (config
+ * validation, before a backend is chosen); PROD keeps the cpu backend's "install tfjs-node"
+ * banner out of our one-line errors (selectTfjsBackend logs the backend choice and why instead).
+ */
+async function tfjs(): Promise<typeof tf> {
+  const module = await import('@tensorflow/tfjs');
+  module.env().set('PROD', true);
+  return module;
+}
 
 interface WeightsGroup {
   paths: string[];
@@ -122,6 +129,7 @@ export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
 export function fileSaveHandler(dir: string): tf.io.IOHandler {
   return {
     save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
+      const tf = await tfjs();
       const weightData =
         artifacts.weightData == null
           ? new Uint8Array(0)
@@ -166,6 +174,7 @@ function localPath(pathOrUrl: string): string | null {
  * downloading with a cache and checksum is the caller's job (train's backbone loader).
  */
 export async function loadLayersModel(pathOrUrl: string): Promise<tf.LayersModel> {
+  const tf = await tfjs();
   const path = localPath(pathOrUrl);
   if (path == null) return tf.loadLayersModel(pathOrUrl);
   const info = await stat(path).catch(() => null);

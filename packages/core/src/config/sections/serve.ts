@@ -26,6 +26,11 @@ export const serveSchema = z
       .boolean()
       .default(true)
       .describe('Run the model in a worker thread so inference never stalls request handling.'),
+    inferenceWorkers: nonNegativeInt
+      .default(0)
+      .describe(
+        'Inference worker threads (each its own ONNX Runtime session); 0 = one per usable CPU (cgroup quota and affinity).',
+      ),
     warmup: nonNegativeInt
       .default(3)
       .describe('Inferences run on a blank image before the server reports ready.'),
