@@ -24,7 +24,7 @@ import { findTrainTestLeaks } from './leakage.js';
 import { logToTracker } from './log-tracker.js';
 import { fitAndWriteOpenSet, type OpenSetPredictions } from './openset/run.js';
 import { comparePrevious, findPreviousEvaluation } from './previous.js';
-import { confusionSpec, perClassSpec, reliabilitySpec } from './report/charts.js';
+import { confusionSpec, openSetCurveSpec, perClassSpec, reliabilitySpec } from './report/charts.js';
 import { topLossGallery } from './report/gallery.js';
 import { renderReportHtml } from './report/html.js';
 import { computeSplitMetrics, ECE_BINS } from './split-metrics.js';
@@ -254,6 +254,10 @@ async function writeReport(
     gallery,
     misclassifiedTotal: misclassified,
     previous: extra.previous,
+    openSet: metrics.openSet,
+    openSetChart: metrics.openSet?.curves.length
+      ? await renderSvg(openSetCurveSpec(metrics.openSet.curves, chosenPoints(metrics.openSet)))
+      : null,
   });
   await writeMetricsFile(join(ctx.outDir, 'metrics.json'), metrics);
   await writeFileAtomic(join(ctx.outDir, 'report.html'), html);
@@ -267,6 +271,18 @@ function logHeadline(ctx: StageContext<EvaluateInputs>, test: SplitMetrics, temp
   ctx.log.info(
     `test top-1 ${(test.top1 * 100).toFixed(2)}%${k ? `, top-${k} ${((test.topK[String(k)] ?? 0) * 100).toFixed(2)}%` : ''}, macro F1 ${test.macro.f1.toFixed(3)}, ECE ${test.ece.toFixed(3)} → ${test.eceCalibrated.toFixed(3)} (T=${temperature.toFixed(2)})`,
   );
+}
+
+/** Where the fitted threshold sits on each curve (the point with the closest threshold). */
+function chosenPoints(openSet: OpenSetMetrics) {
+  return openSet.curves.map((c) => {
+    const best = c.points.reduce((a, b) =>
+      Math.abs(b.threshold - openSet.thresholds.open) < Math.abs(a.threshold - openSet.thresholds.open)
+        ? b
+        : a,
+    );
+    return { split: c.split, keptKnown: best.keptKnown, acceptedUnknown: best.acceptedUnknown };
+  });
 }
 
 function logOpenSet(ctx: StageContext<EvaluateInputs>, openSet: OpenSetMetrics): void {
