@@ -11,8 +11,8 @@ export const SHARED = sharedDir();
 /** 4,971 leaf photos, 40 species: one folder per class. */
 export const LEAF40 = join(SHARED, 'datasets/ph-medicinal-leaf40');
 
-/** 3,000 natural garden photos, 10 species: one folder per class (none of LEAF40's species). */
-export const PLANTNET10 = join(SHARED, 'datasets/plantnet10');
-
 /** ImageNet MobileNetV2 (alpha 0.35) in tfjs layers format. */
 export const MOBILENET_JSON = join(SHARED, 'models/mobilenet_v2_0.35_224_tm/model.json');
+
+/** 3,000 natural garden photos, 10 species (scientific names as folder names, JPEG). */
+export const PLANTNET10 = join(SHARED, 'datasets/plantnet10');

@@ -16,4 +16,5 @@ export * from './progress.js';
 export * from './progress-bars.js';
 export * from './run/index.js';
 export * from './stage.js';
+export * from './storage/index.js';
 export * from './tracker.js';

@@ -1,6 +1,7 @@
 export { type AnalyseOptions, type Analysis, analyseAll, analyseOne } from './analyse.js';
 export { balancedClassWeights, type ClassBalance, imbalanceRatio } from './balance.js';
 export { type BuildOptions, type LeakageReport, type PreparedDataset, prepareDataset } from './build.js';
+export * from './collect/index.js';
 export { type DedupItem, type DuplicateFindings, findDuplicates, type Pair } from './duplicates.js';
 export { phash64 } from './image/analyze.js';
 export { detailSignature } from './image/detail.js';

@@ -1,43 +1,61 @@
-// Serving benchmark: the HTTP API (autocannon on loopback) next to bare in-process decode + ONNX
-// Runtime on the same photos, in the same run. Prints a table with ratios; writes
-// bench-results/serve-api/bench.json. Usage: pnpm --filter @plantid/serve-api bench [-- --bundle <dir>]
+// Serving benchmark against a named anchor: the seed's Python stack (FastAPI + uvicorn + ONNX
+// Runtime + Pillow, bench/anchor/server.py, in a venv the bench makes) and plantid's API on the
+// same bundle and the same real photos, in one run, at c=1, 8 and 32 (autocannon on loopback).
+// Each server is measured alone (the others idle); the anchor in both of its usual configurations
+// (1 worker × 2 ORT threads, 2 workers × 1 thread), and its best run counts. Prints a table with
+// ratios; writes bench-results/serve-api/bench.json.
+// Usage: pnpm --filter @plantid/serve-api bench [-- --bundle <dir>]   (BENCH_SECONDS, BENCH_RUNS)
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { extname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readBundle } from '@plantid/bundle';
-import { createEngine } from '@plantid/engine';
-import { preprocessImage } from '@plantid/preprocess';
+import { processGroupMembers } from '@plantid/testkit';
 import autocannon from 'autocannon';
 import { REPO_ROOT, testBundle } from '../test/fixtures/bundle.js';
+import { anchorPython, startAnchor } from './anchor/start-anchor.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const bundleFlag = args.indexOf('--bundle');
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
-const c1Requests = Number(process.env.BENCH_C1_REQUESTS ?? 400);
+const seconds = Number(process.env.BENCH_SECONDS ?? 6);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const CONCURRENCY = [1, 8, 32] as const;
 
 const loadStart = loadavg()[0]!;
 const fixture = bundleFlag >= 0 ? undefined : await testBundle();
 const bundleDir = bundleFlag >= 0 ? args[bundleFlag + 1]! : fixture!.dir;
 const bundle = await readBundle(bundleDir);
 const photoPaths = fixture
-  ? fixture.heldOut.flatMap((l) => l.slice(0, 13)).slice(0, 64)
-  : await datasetSample(64);
+  ? fixture.heldOut.flatMap((l) => l.slice(0, 4)).slice(0, 16)
+  : await datasetSample(16);
 const photos = await Promise.all(photoPaths.map((p) => readFile(p)));
 console.error(
-  `bundle ${bundle.name} v${bundle.version} (${bundle.dir}); ${photos.length} real photos; ${seconds}s per throughput run`,
+  `bundle ${bundle.name} v${bundle.version} (${bundle.dir}); ${photos.length} real photos; ${runs} runs × ${seconds} s per server and concurrency`,
 );
 
-// ---- the API in a child process (autocannon must not share its event loop) ----
-const child = fork(join(import.meta.dirname, 'server-process.ts'), [bundleDir], {
-  execArgv: ['--conditions=@plantid/source', '--import', 'tsx'],
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-});
-const url = await new Promise<string>((resolve, reject) => {
-  child.once('message', (m) => resolve((m as { url: string }).url));
-  child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
+interface Target {
+  name: string;
+  url: string;
+  /** Process group whose members' RSS adds up to the server's. */
+  pgid: number;
+  stop(): Promise<void>;
+}
+
+// ---- the servers ----
+const python = await anchorPython((line) => console.error(line));
+const plantid = await startPlantid(bundleDir);
+const anchors = [
+  { name: 'FastAPI + ORT, 1 worker × 2 threads', workers: 1, threads: 2 },
+  { name: 'FastAPI + ORT, 2 workers × 1 thread', workers: 2, threads: 1 },
+];
+const targets: Target[] = [plantid];
+for (const a of anchors) {
+  const server = await startAnchor(python, bundle.dir, a);
+  targets.push({ name: a.name, url: server.url, pgid: server.pid, stop: () => server.stop() });
+}
+
 const boundary = 'plantidbench';
 const requests = photos.map((bytes, i) => ({
   method: 'POST' as const,
@@ -45,140 +63,169 @@ const requests = photos.map((bytes, i) => ({
   headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
   body: Buffer.concat([
     Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="p${i}.webp"\r\nContent-Type: image/webp\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="p${i}${extname(photoPaths[i]!)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
     ),
     bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]),
 }));
-const cannon = async (connections: number, options: { amount?: number; duration?: number }) => {
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Largest sum of the server's processes' RSS seen while it was under this load. */
+  peakRss: number;
+}
+
+async function load(target: Target, connections: number, options: { duration?: number; amount?: number }) {
   const latencies: number[] = [];
   let instance: autocannon.Instance | undefined;
-  const finished = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({ url, connections, requests, ...options }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    );
-  });
-  instance!.on('response', (_client, status, _bytes, ms) => {
-    if (status === 200) latencies.push(ms);
-  });
-  const result = await finished;
-  if (result.non2xx || result.errors)
-    throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors at c=${connections}`);
-  return { latencies, count: result.requests.total, seconds: result.duration };
-};
-
-// ---- bare: decode + ONNX Runtime in this process, same photos ----
-const engine = await createEngine({ kind: 'onnx', model: bundle.modelPath('fp32') });
-const bareOnce = async (i: number) => {
-  const tensor = await preprocessImage(photos[i % photos.length]!, bundle.preprocess);
-  await engine.predict(tensor, 1);
-};
-const bareSequential = async (n: number) => {
-  const latencies: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await bareOnce(i);
-    latencies.push(performance.now() - t);
-  }
-  return latencies;
-};
-const bareClosedLoop = async (concurrency: number, secs: number) => {
-  let count = 0;
-  const start = performance.now();
-  const end = start + secs * 1000;
-  const worker = async (w: number) => {
-    for (let i = w; performance.now() < end; i += concurrency) {
-      await bareOnce(i);
-      count++;
+  let peakRss = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, groupRss(target.pgid));
+      await sleep(100);
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  return { count, seconds: (performance.now() - start) / 1000 };
-};
-
-// Warm both sides, then alternate bare and API rounds so drift in a shared CPU's load hits both alike.
-await bareSequential(20);
-await cannon(4, { amount: 100 });
-const rounds = 8;
-const c1 = { bare: [] as number[], api: [] as number[] };
-for (let r = 0; r < rounds; r++) {
-  c1.bare.push(...(await bareSequential(c1Requests / rounds)));
-  c1.api.push(...(await cannon(1, { amount: c1Requests / rounds })).latencies);
-}
-const throughput = async (concurrency: number) => {
-  const sum = { bare: { count: 0, seconds: 0, cpu: 0 }, api: { count: 0, seconds: 0, cpu: 0 } };
-  const parts = 4;
-  for (let r = 0; r < parts; r++) {
-    const cpu0 = process.cpuUsage();
-    const b = await bareClosedLoop(concurrency, seconds / parts);
-    const cpu1 = process.cpuUsage(cpu0);
-    const server0 = await cpuMs(child.pid!);
-    const a = await cannon(concurrency, { duration: seconds / parts });
-    sum.api.cpu += (await cpuMs(child.pid!)) - server0;
-    sum.bare.cpu += (cpu1.user + cpu1.system) / 1000;
-    sum.bare.count += b.count;
-    sum.bare.seconds += b.seconds;
-    sum.api.count += a.count;
-    sum.api.seconds += a.seconds;
-  }
+  })();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon({ url: target.url, connections, requests, ...options }, (error, r) =>
+      error ? reject(error) : resolve(r),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status === 200) latencies.push(ms);
+    });
+  });
+  sampling = false;
+  await sampler;
+  if (result.non2xx || result.errors)
+    throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors at c=${connections}`);
   return {
-    bare: sum.bare.count / sum.bare.seconds,
-    api: sum.api.count / sum.api.seconds,
-    cpuPerRequest: { bare: sum.bare.cpu / sum.bare.count, api: sum.api.cpu / sum.api.count },
-  };
-};
-const t8 = await throughput(8);
-const t32 = await throughput(32);
-await engine.dispose();
-const rss = await peakRss(child.pid!);
-child.send('stop');
-await new Promise((r) => child.once('exit', r));
+    rps: result.requests.total / result.duration,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    peakRss,
+  } satisfies Run;
+}
 
-const bare = { p50: pct(c1.bare, 50), p99: pct(c1.bare, 99), rps8: t8.bare, rps32: t32.bare };
-const api = { p50: pct(c1.api, 50), p99: pct(c1.api, 99), rps8: t8.api, rps32: t32.api };
-const rows = [
-  ['p50 latency, c=1 (ms)', bare.p50, api.p50, api.p50 / bare.p50, '≤ 1.3'],
-  ['p99 latency, c=1 (ms)', bare.p99, api.p99, api.p99 / bare.p99, ''],
-  ['throughput, c=8 (req/s)', bare.rps8, api.rps8, api.rps8 / bare.rps8, '≥ 0.7'],
-  ['throughput, c=32 (req/s)', bare.rps32, api.rps32, api.rps32 / bare.rps32, ''],
-] as const;
+// Warm every server (sessions, thread pools, allocator), then record each at rest.
+for (const t of targets) await load(t, 8, { amount: 200 });
+await sleep(1000);
+const atRest = Object.fromEntries(targets.map((t) => [t.name, groupRss(t.pgid)]));
+
+// Rounds interleave the servers, so drift in the shared machine's load hits all of them alike.
+const results: Record<string, Record<number, Run[]>> = Object.fromEntries(
+  targets.map((t) => [t.name, Object.fromEntries(CONCURRENCY.map((c) => [c, [] as Run[]]))]),
+);
+for (const c of CONCURRENCY) {
+  for (let r = 0; r < runs; r++) {
+    for (const t of targets) {
+      results[t.name]![c]!.push(await load(t, c, { duration: seconds }));
+      console.error(
+        `c=${c} run ${r + 1}/${runs} ${t.name}: ${results[t.name]![c]!.at(-1)!.rps.toFixed(0)} req/s`,
+      );
+    }
+  }
+}
+const plantidPeakHwm = vmHwm(plantid.pgid);
+for (const t of targets) await t.stop();
+
+// plantid: its median run; the anchor: the best run of its best configuration (per concurrency).
+const median = (xs: Run[]) => [...xs].sort((a, b) => a.rps - b.rps)[Math.floor(xs.length / 2)]!;
+const best = (xs: Run[]) => [...xs].sort((a, b) => b.rps - a.rps)[0]!;
+const rows: string[] = [];
+const summary: Record<number, unknown> = {};
+for (const c of CONCURRENCY) {
+  const ours = median(results[plantid.name]![c]!);
+  const anchorRuns = anchors.map((a) => ({ name: a.name, run: best(results[a.name]![c]!) }));
+  const top = anchorRuns.sort((a, b) => b.run.rps - a.run.rps)[0]!;
+  rows.push(
+    `| c=${c} | ${fmt(ours)} | ${fmt(top.run)} (${top.name.replace('FastAPI + ORT, ', '')}) | **${(ours.rps / top.run.rps).toFixed(2)}×** | ${(ours.p99 / top.run.p99).toFixed(2)} | ${(ours.peakRss / top.run.peakRss).toFixed(2)} |`,
+  );
+  summary[c] = { plantid: ours, anchor: { config: top.name, ...top.run }, ratio: ours.rps / top.run.rps };
+}
 const table = [
-  '| measure | bare decode + ORT | HTTP API | API / bare | goal |',
-  '|---|---:|---:|---:|---|',
-  ...rows.map(
-    ([name, b, a, ratio, goal]) =>
-      `| ${name} | ${b.toFixed(2)} | ${a.toFixed(2)} | ${ratio.toFixed(2)} | ${goal} |`,
+  '| load | plantid (median run): req/s · p50/p99 ms · peak RSS | anchor (best run, best config) | req/s ratio (goal ≥ 1.5) | p99 ratio | RSS ratio |',
+  '|---|---|---|---:|---:|---:|',
+  ...rows,
+  '',
+  `RSS at rest after warm-up: ${targets.map((t) => `${t.name} ${mib(atRest[t.name]!)}`).join('; ')}`,
+  `plantid peak RSS over the whole run (VmHWM): ${mib(plantidPeakHwm)}`,
+  '',
+  'every run, req/s:',
+  ...targets.map(
+    (t) =>
+      `  ${t.name}: ${CONCURRENCY.map((c) => `c=${c} ${results[t.name]![c]!.map((r) => r.rps.toFixed(0)).join('/')}`).join(', ')}`,
   ),
-  `| CPU per request, c=8 (ms) | ${t8.cpuPerRequest.bare.toFixed(2)} | ${t8.cpuPerRequest.api.toFixed(2)} (server only) | ${(t8.cpuPerRequest.api / t8.cpuPerRequest.bare).toFixed(2)} | |`,
-  `| server peak RSS | | ${(rss / 1024 / 1024).toFixed(0)} MiB | | |`,
 ].join('\n');
 console.log(table);
 console.log(
-  `load average during the run: ${loadStart.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores (a shared machine skews both columns alike; ratios are the figure)`,
+  `load average during the run: ${loadStart.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores (a shared machine skews every column; ratios are the figure)`,
 );
 const out = join(REPO_ROOT, 'bench-results', 'serve-api');
 await mkdir(out, { recursive: true });
 await writeFile(
   join(out, 'bench.json'),
-  `${JSON.stringify({ bundle: `${bundle.name}@${bundle.version}`, photos: photos.length, seconds, bare, api, ratios: { p50: api.p50 / bare.p50, rps8: api.rps8 / bare.rps8, rps32: api.rps32 / bare.rps32 }, peakRssBytes: rss, loadAverage: [loadStart, loadavg()[0]] }, null, 2)}\n`,
+  `${JSON.stringify({ bundle: `${bundle.name}@${bundle.version}`, photos: photos.length, seconds, runs, summary, results, atRest, plantidPeakHwm, loadAverage: [loadStart, loadavg()[0]] }, null, 2)}\n`,
 );
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}
+
+function fmt(r: Run): string {
+  return `${r.rps.toFixed(0)} · ${r.p50.toFixed(1)}/${r.p99.toFixed(1)} · ${mib(r.peakRss)}`;
+}
 
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-/** user + system CPU time of a process so far, in ms (from /proc; clock ticks are 10 ms). */
-async function cpuMs(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+function status(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Resident memory of every process in the group now (a server and the workers it forked). */
+function groupRss(pgid: number): number {
+  return processGroupMembers(pgid).reduce((sum, pid) => sum + kb(status(pid), 'VmRSS'), 0);
 }
 
 /** VmHWM: the largest resident set the process ever had. */
-async function peakRss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
+function vmHwm(pid: number): number {
+  return kb(status(pid), 'VmHWM');
+}
+
+function kb(procStatus: string, field: string): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(procStatus)?.[1] ?? 0) * 1024;
+}
+
+/** plantid's API in a child process of its own group (autocannon must not share its event loop). */
+async function startPlantid(dir: string): Promise<Target> {
+  const child = fork(join(import.meta.dirname, '../test/fixtures/server-process.ts'), [dir], {
+    execArgv: ['--conditions=@plantid/source', '--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    detached: true,
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    name: 'plantid',
+    url,
+    pgid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('stop');
+      await exited;
+    },
+  };
 }
 
 async function datasetSample(n: number): Promise<string[]> {

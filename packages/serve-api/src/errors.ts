@@ -59,6 +59,10 @@ export const ERROR_CATALOGUE = {
   INTERNAL: { status: 500, meaning: 'a server fault; the server log has the details under the request id' },
   MODEL_NOT_LOADED: { status: 503, meaning: 'no model loaded yet (GET /readyz answers 503)' },
   SHUTTING_DOWN: { status: 503, meaning: 'the server is shutting down' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    meaning: 'the shared prediction store (serve.store, Redis) is unreachable; nothing was written',
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -62,6 +62,7 @@ async function plantidPlugin(app: FastifyInstance, options: PlantidOptions): Pro
   app.addHook('onClose', async () => {
     await service.initialLoad?.catch(() => undefined);
     await service.holder.current?.retire();
+    await service.memory.close();
   });
 }
 

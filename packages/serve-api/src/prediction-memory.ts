@@ -1,3 +1,4 @@
+import type { PredictionStore } from './prediction-store.js';
 import type { SniffedFormat } from './sniff.js';
 
 export interface RememberedPrediction {
@@ -25,7 +26,8 @@ export interface PredictionMemoryOptions {
  * uploading the photo again. Bounded by count, bytes and age; oldest go first. Nothing
  * here touches disk: a photo reaches the feedback store only with consent.
  */
-export class PredictionMemory {
+export class PredictionMemory implements PredictionStore {
+  readonly kind = 'memory';
   private readonly items = new Map<string, { value: RememberedPrediction; at: number }>();
   private bytes = 0;
   private readonly now: () => number;
@@ -38,7 +40,24 @@ export class PredictionMemory {
     return this.items.size;
   }
 
-  remember(value: RememberedPrediction): void {
+  async remember(value: RememberedPrediction): Promise<void> {
+    this.put(value);
+  }
+
+  async recall(id: string): Promise<RememberedPrediction | undefined> {
+    return this.get(id);
+  }
+
+  async problem(): Promise<undefined> {
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.items.clear();
+    this.bytes = 0;
+  }
+
+  put(value: RememberedPrediction): void {
     if (value.bytes.byteLength > this.options.maxBytes) return;
     this.forget(value.id);
     this.items.set(value.id, { value, at: this.now() });
@@ -46,7 +65,7 @@ export class PredictionMemory {
     this.evict();
   }
 
-  recall(id: string): RememberedPrediction | undefined {
+  get(id: string): RememberedPrediction | undefined {
     const item = this.items.get(id);
     if (!item) return undefined;
     if (this.now() - item.at > this.options.ttlMs) {

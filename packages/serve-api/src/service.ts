@@ -4,6 +4,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { loadServingModel, type ServingModel } from './model.js';
 import { ModelHolder } from './model-holder.js';
 import { PredictionMemory } from './prediction-memory.js';
+import type { PredictionStore } from './prediction-store.js';
+import { RedisPredictionStore } from './redis-prediction-store.js';
 import type { ServeSettings } from './settings.js';
 
 /**
@@ -13,7 +15,7 @@ import type { ServeSettings } from './settings.js';
 export class PlantidService {
   readonly holder = new ModelHolder();
   readonly metrics: Metrics = createMetrics();
-  readonly memory: PredictionMemory;
+  readonly memory: PredictionStore;
   readonly feedback: FeedbackStore;
   /** The load the plugin starts when the app is ready (its `bundle` option); undefined without one. */
   initialLoad: Promise<ServingModel> | undefined;
@@ -22,7 +24,15 @@ export class PlantidService {
     readonly settings: ServeSettings,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.memory = new PredictionMemory(settings.predictionMemory);
+    const { predictionMemory, store } = settings;
+    this.memory =
+      store === 'memory'
+        ? new PredictionMemory(predictionMemory)
+        : new RedisPredictionStore({
+            url: store,
+            ttlMs: predictionMemory.ttlMs,
+            maxPhotoBytes: predictionMemory.maxBytes,
+          });
     this.feedback = new FeedbackStore(settings.feedbackDir);
   }
 

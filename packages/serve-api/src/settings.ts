@@ -20,6 +20,8 @@ export interface ServeSettings {
   threads: number;
   /** Inference worker threads; 0 = auto (one per usable CPU). */
   inferenceWorkers: number;
+  /** `memory` or a `redis://` URL: where recent predictions and their photos wait for feedback. */
+  store: string;
   variant: OnnxVariant;
   topK: number;
   maxUploadBytes: number;
@@ -58,6 +60,7 @@ export const SERVE_ENV_VARS = {
   PLANTID_INFERENCE_WORKER: { key: 'serve.inferenceWorker', parse: 'boolean' },
   PLANTID_MIN_CONFIDENCE: { key: 'serve.openSet.confidence', parse: 'number' },
   PLANTID_INFERENCE_WORKERS: { key: 'serve.inferenceWorkers', parse: 'number' },
+  PLANTID_STORE: { key: 'serve.store', parse: 'string' },
   PLANTID_ENGINE: { key: 'engine.kind', parse: 'string' },
   PLANTID_THREADS: { key: 'engine.threads', parse: 'number' },
   PLANTID_REGISTRY: { key: 'export.registry', parse: 'string' },
@@ -120,6 +123,7 @@ export function resolveServeSettings(sources: SettingsSources = {}): ServeSettin
     engine: engine.kind,
     threads: engine.threads,
     inferenceWorkers: serve.inferenceWorkers,
+    store: serve.store,
     variant: serve.variant,
     topK: serve.topK,
     maxUploadBytes: Math.round(serve.maxUploadMB * 1024 * 1024),

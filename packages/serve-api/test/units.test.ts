@@ -203,16 +203,16 @@ describe('PredictionMemory', () => {
   it('forgets the oldest beyond the entry and byte budgets, and anything past its age', () => {
     let now = 0;
     const memory = new PredictionMemory({ entries: 2, maxBytes: 100, ttlMs: 1000, now: () => now });
-    memory.remember(item('a', 10));
-    memory.remember(item('b', 10));
-    memory.remember(item('c', 10));
-    expect(memory.recall('a')).toBeUndefined();
-    expect(memory.recall('b')?.id).toBe('b');
-    memory.remember(item('d', 95));
-    expect(memory.recall('c')).toBeUndefined();
-    expect(memory.recall('d')?.id).toBe('d');
+    memory.put(item('a', 10));
+    memory.put(item('b', 10));
+    memory.put(item('c', 10));
+    expect(memory.get('a')).toBeUndefined();
+    expect(memory.get('b')?.id).toBe('b');
+    memory.put(item('d', 95));
+    expect(memory.get('c')).toBeUndefined();
+    expect(memory.get('d')?.id).toBe('d');
     now = 2000;
-    expect(memory.recall('d')).toBeUndefined();
+    expect(memory.get('d')).toBeUndefined();
   });
 });
 

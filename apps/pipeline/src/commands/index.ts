@@ -1,4 +1,5 @@
 import { augmentPreviewCommand } from './augment-preview.js';
+import { collectCommand } from './collect.js';
 import { fetchExampleCommand } from './fetch-example.js';
 import { graphCommand } from './graph.js';
 import { modelsCommand } from './models.js';
@@ -19,6 +20,7 @@ export const commandModules: readonly CommandModule[] = [
   modelsCommand,
   serveCommand,
   augmentPreviewCommand,
+  collectCommand,
   fetchExampleCommand,
 ];
 

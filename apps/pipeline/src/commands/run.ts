@@ -1,6 +1,14 @@
-import { formatRunSummary, type LogFormat, loadConfig, resolvePath, runPipeline } from '@plantid/core';
+import {
+  configureStorage,
+  formatRunSummary,
+  type LogFormat,
+  loadConfig,
+  resolvePath,
+  runPipeline,
+} from '@plantid/core';
 import { tfjsEnvironment } from '@plantid/engine';
 import { Option } from 'commander';
+import { localiseRemotePaths } from '../remote-paths.js';
 import { trackerOpener } from '../tracker.js';
 import { cliLogger, cliProgress, collect, parseList } from './io.js';
 import type { CommandModule } from './types.js';
@@ -33,7 +41,14 @@ export const runCommand: CommandModule = {
       .addOption(new Option('--log <format>', 'log format').choices(['pretty', 'json']).default('pretty'))
       .action(async (flags: RunFlags) => {
         const log = cliLogger(ctx, flags.log);
-        const loaded = await loadConfig(flags.config, { overrides: flags.set ?? [] });
+        const given = await loadConfig(flags.config, { overrides: flags.set ?? [] });
+        const { storage } = given.config;
+        configureStorage({
+          s3: storage.s3,
+          ...(storage.cacheDir ? { cacheDir: resolvePath(given, storage.cacheDir) } : {}),
+        });
+        const remote = await localiseRemotePaths(given, log);
+        const loaded = remote.loaded;
         const dryRun = flags.dryRun ?? false;
         const record = await runPipeline({
           loaded,
@@ -51,6 +66,7 @@ export const runCommand: CommandModule = {
           argv: process.argv.slice(2),
           environment: { tfjs: tfjsEnvironment() },
         });
+        if (!dryRun) await remote.publish();
         if (flags.log === 'json') ctx.stdout(`${JSON.stringify(record)}\n`);
         else if (dryRun) {
           const runsDir = resolvePath(loaded, loaded.config.runsDir);

@@ -7,6 +7,7 @@ import { exportSchema } from './sections/export.js';
 import { modelSchema } from './sections/model.js';
 import { preprocessSchema } from './sections/preprocess.js';
 import { serveSchema } from './sections/serve.js';
+import { storageSchema } from './sections/storage.js';
 import { trackingSchema } from './sections/tracking.js';
 import { trainSchema } from './sections/train.js';
 
@@ -20,7 +21,7 @@ export const configSchema = z.strictObject({
   runsDir: z
     .string()
     .default('runs')
-    .describe('Where runs/<run-id>/ folders go, relative to the config file.'),
+    .describe('Where runs/<run-id>/ folders go, relative to the config file, or s3://bucket/prefix.'),
   data: dataSchema,
   preprocess: preprocessSchema,
   augment: augmentSchema,
@@ -31,6 +32,7 @@ export const configSchema = z.strictObject({
   engine: engineSchema,
   tracking: trackingSchema,
   serve: serveSchema,
+  storage: storageSchema,
 });
 
 export type PlantidConfig = z.infer<typeof configSchema>;

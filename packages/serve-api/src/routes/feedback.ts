@@ -3,6 +3,7 @@ import { BODY_ERRORS, errorResponses, errors } from '../errors.js';
 import type { FeedbackLocation } from '../feedback-store.js';
 import type { ServingModel } from '../model.js';
 import type { OpenApiOperation } from '../openapi.js';
+import { StoreUnavailableError } from '../prediction-store.js';
 import { PRIVACY_TEXT } from '../schemas.js';
 import type { PlantidService } from '../service.js';
 
@@ -71,13 +72,22 @@ export function feedbackRoutes(app: FastifyInstance): void {
             },
             required: ['id', 'correct', 'imageStored', 'locationStored'],
           },
-          ...errorResponses(...BODY_ERRORS, 'UNKNOWN_LABEL', 'PREDICTION_NOT_FOUND', 'RATE_LIMITED'),
+          ...errorResponses(
+            ...BODY_ERRORS,
+            'UNKNOWN_LABEL',
+            'PREDICTION_NOT_FOUND',
+            'RATE_LIMITED',
+            'STORE_UNAVAILABLE',
+          ),
         },
       },
     },
     async (request, reply) => {
       const { predictionId, consent, location } = request.body;
-      const prediction = service.memory.recall(predictionId);
+      const prediction = await service.memory.recall(predictionId).catch((error: unknown) => {
+        if (error instanceof StoreUnavailableError) throw new errors.STORE_UNAVAILABLE(error.message);
+        throw error;
+      });
       if (!prediction) {
         throw new errors.PREDICTION_NOT_FOUND(
           `prediction ${predictionId} is unknown or older than ${service.settings.predictionMemory.ttlMs / 60_000} minutes; predict again, then send feedback`,

@@ -149,16 +149,23 @@ export function identifyRoutes(app: FastifyInstance): void {
         const id = randomUUID();
         const top1 = answer.predictions[0]!;
         // Feedback on the answer refers to the first photo (the prediction memory holds one image per id).
-        service.memory.remember({
-          id,
-          time: new Date().toISOString(),
-          model: model.summary,
-          labelIds: model.labelIds,
-          top1: { label: top1.label, confidence: top1.confidence },
-          inputSha256: results[0]!.inputSha256,
-          format: results[0]!.format,
-          bytes: input.images[0]!.bytes,
-        });
+        await service.memory
+          .remember({
+            id,
+            time: new Date().toISOString(),
+            model: model.summary,
+            labelIds: model.labelIds,
+            top1: { label: top1.label, confidence: top1.confidence },
+            inputSha256: results[0]!.inputSha256,
+            format: results[0]!.format,
+            bytes: input.images[0]!.bytes,
+          })
+          .catch((error: unknown) =>
+            request.log.warn(
+              { err: error, predictionId: id },
+              'prediction not kept for feedback: the store failed',
+            ),
+          );
         service.metrics.predictions.inc({ label: top1.label });
         const totalMs = performance.now() - started;
         request.log.info(

@@ -197,7 +197,7 @@ export function predictRoutes(app: FastifyInstance): void {
           topK: k,
           field: image.field,
         });
-        return respond(
+        return await respond(
           service,
           request,
           model,
@@ -281,7 +281,7 @@ export function predictRoutes(app: FastifyInstance): void {
               return {
                 index,
                 filename: image.filename,
-                ...respond(
+                ...(await respond(
                   service,
                   request,
                   model,
@@ -289,7 +289,7 @@ export function predictRoutes(app: FastifyInstance): void {
                   result,
                   started,
                   answerOptions(service, request.query, k),
-                ),
+                )),
               };
             } catch (error) {
               if (!isApiError(error) || error.statusCode >= 500) throw error;
@@ -332,7 +332,7 @@ export function resolveTopK(given: (number | undefined)[], model: ServingModel, 
   return requested[0] ?? Math.min(fallback, classes);
 }
 
-function respond(
+async function respond(
   service: PlantidService,
   request: FastifyRequest,
   model: ServingModel,
@@ -345,16 +345,25 @@ function respond(
   const answer = answerFor(model, result.probabilities, result.openSetScore, options);
   const top1 = answer.predictions[0]!;
   const totalMs = performance.now() - started;
-  service.memory.remember({
-    id,
-    time: new Date().toISOString(),
-    model: model.summary,
-    labelIds: model.labelIds,
-    top1: { label: top1.label, confidence: top1.confidence },
-    inputSha256: result.inputSha256,
-    format: result.format,
-    bytes: image.bytes,
-  });
+  // Awaited, so feedback sent to another replica right after finds it; a store that is down costs
+  // this prediction its feedback, never its answer.
+  await service.memory
+    .remember({
+      id,
+      time: new Date().toISOString(),
+      model: model.summary,
+      labelIds: model.labelIds,
+      top1: { label: top1.label, confidence: top1.confidence },
+      inputSha256: result.inputSha256,
+      format: result.format,
+      bytes: image.bytes,
+    })
+    .catch((error: unknown) =>
+      request.log.warn(
+        { err: error, predictionId: id },
+        'prediction not kept for feedback: the store failed',
+      ),
+    );
   service.metrics.predictions.inc({ label: top1.label });
   service.metrics.decode.observe(result.timings.decodeMs / 1000);
   // The request log: one line per prediction, never the image bytes.

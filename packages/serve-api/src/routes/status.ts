@@ -3,12 +3,16 @@ import { errorResponses } from '../errors.js';
 
 const statusSchema = {
   type: 'object',
-  properties: { status: { type: 'string' }, model: { anyOf: [{ $ref: 'ModelRef#' }, { type: 'null' }] } },
+  properties: {
+    status: { type: 'string' },
+    model: { anyOf: [{ $ref: 'ModelRef#' }, { type: 'null' }] },
+    reason: { type: 'string', description: 'why the server is not ready, when it is not' },
+  },
   required: ['status', 'model'],
 } as const;
 
 export function statusRoutes(app: FastifyInstance): void {
-  const { holder, metrics } = app.plantid;
+  const { holder, metrics, memory } = app.plantid;
   // Kubernetes semantics: a failing liveness probe restarts the pod, so /healthz says only that the
   // process answers; whether to send it traffic (model loaded and warm, not shutting down) is /readyz.
   app.get(
@@ -29,16 +33,21 @@ export function statusRoutes(app: FastifyInstance): void {
     {
       config: { rateLimit: false },
       schema: {
-        summary: 'Readiness: 200 once the model is warmed up, 503 while loading or shutting down',
+        summary:
+          'Readiness: 200 once the model is warmed up, 503 while loading, shutting down or without its prediction store (serve.store)',
         tags: ['status'],
         response: { 200: statusSchema, 503: statusSchema },
       },
     },
     async (_request, reply) => {
-      const ready = holder.ready && !holder.closing && holder.current !== undefined;
-      if (!ready) reply.code(503);
-      const status = ready ? 'ready' : holder.closing ? 'shutting down' : 'loading';
-      return { status, model: holder.current?.summary ?? null };
+      const model = holder.current?.summary ?? null;
+      if (holder.closing) return reply.code(503).send({ status: 'shutting down', model });
+      if (!holder.ready || holder.current === undefined)
+        return reply.code(503).send({ status: 'loading', model });
+      // Replicas share the prediction store: without it feedback fails, so traffic goes elsewhere.
+      const problem = await memory.problem();
+      if (problem) return reply.code(503).send({ status: 'store unavailable', model, reason: problem });
+      return { status: 'ready', model };
     },
   );
 
