@@ -11,6 +11,10 @@ import {
   type Label,
   labelsSchema,
   listFilesRecursive,
+  OPEN_SET_FILE,
+  type OpenSetParams,
+  openSetFiles,
+  openSetParamsSchema,
   type PreprocessSpec,
   parseContract,
   parsePreprocessSpec,
@@ -38,6 +42,8 @@ export interface Bundle {
   metrics: BundleMetrics | null;
   /** Softmax temperature from calibration; 1 when the bundle has no calibration. */
   temperature: number;
+  /** openset.json (score, its files beside it, status thresholds); null in bundles exported without it. */
+  openSet: OpenSetParams | null;
   /** Absolute path of the model card. */
   cardPath: string;
   /** Model variants present, best first (fp32, fp16, int8, tfjs). */
@@ -76,6 +82,20 @@ export async function readBundle(dir: string): Promise<Bundle> {
         )
       : null;
   const temperature = metrics?.calibration?.temperature;
+  const openSet =
+    OPEN_SET_FILE in manifest.files
+      ? await contractFile(root, OPEN_SET_FILE, (value, file) =>
+          parseContract(openSetParamsSchema, value, file),
+        )
+      : null;
+  for (const file of openSet ? openSetFiles(openSet) : []) {
+    if (!(file in manifest.files))
+      throw new BundleError(
+        'missing',
+        join(root, file),
+        `openset.json names ${file} but the bundle has no such file`,
+      );
+  }
 
   const variants = variantOrder.filter((v) => manifest.model.variants[v] !== undefined);
   return {
@@ -87,6 +107,7 @@ export async function readBundle(dir: string): Promise<Bundle> {
     preprocess,
     metrics,
     temperature: typeof temperature === 'number' && temperature > 0 ? temperature : 1,
+    openSet,
     cardPath: join(root, BUNDLE_FILES.card),
     variants,
     modelPath(variant) {

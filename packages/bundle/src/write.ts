@@ -1,5 +1,5 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   BUNDLE_FORMAT,
   BUNDLE_SCHEMA_VERSION,
@@ -7,6 +7,7 @@ import {
   bundleManifestSchema,
   type Label,
   labelsSchema,
+  OPEN_SET_FILE,
   type ParityResult,
   type PreprocessSpec,
   UsageError,
@@ -37,6 +38,8 @@ export interface BundleInput {
   metrics?: unknown;
   /** The model card (see renderModelCard). */
   card: string;
+  /** Evaluate's openset.json and the files it names (absolute paths), copied beside it. */
+  openSet?: { path: string; files: readonly string[] } | null;
   hashes: BundleManifest['hashes'];
   /** Where the pretrained weights came from and their licence (from train.json). */
   backbone?: BundleManifest['backbone'];
@@ -79,6 +82,10 @@ export async function writeBundle(dir: string, input: BundleInput): Promise<Bund
     await writePreprocessSpec(join(temp, BUNDLE_FILES.preprocess), input.preprocess);
     if (input.metrics !== undefined) await writeJsonAtomic(join(temp, BUNDLE_FILES.metrics), input.metrics);
     await writeFileAtomic(join(temp, BUNDLE_FILES.card), input.card);
+    if (input.openSet) {
+      await copyFile(input.openSet.path, join(temp, OPEN_SET_FILE));
+      for (const file of input.openSet.files) await copyFile(file, join(temp, basename(file)));
+    }
 
     const manifest = bundleManifestSchema.parse({
       schemaVersion: BUNDLE_SCHEMA_VERSION,

@@ -10,6 +10,7 @@ export * from './hash.js';
 export * from './helpers/index.js';
 export * from './logger.js';
 export * from './near-duplicates/index.js';
+export * from './openset/index.js';
 export * from './paths.js';
 export * from './progress.js';
 export * from './progress-bars.js';

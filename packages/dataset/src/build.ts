@@ -3,6 +3,7 @@ import {
   type Label,
   type Logger,
   type ManifestRecord,
+  type NegativeRecord,
   type PlantidConfig,
   type ProgressFactory,
   packSignatures,
@@ -31,6 +32,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Folder for the resume file (analyses survive a kill). */
   workDir?: string;
+  /** Labels the taxonomy marks sensitive: their photos never keep a location, even with keepLocation. */
+  sensitiveLabels?: ReadonlySet<string>;
 }
 
 export interface LeakageReport {
@@ -55,6 +58,8 @@ export interface PreparedDataset {
   records: (ManifestRecord & { file: string })[];
   reasons: string[][];
   labels: Label[];
+  /** Photos of data.negatives (the stage fills them in after the classes are known). */
+  negatives: NegativeRecord[];
   classes: ClassBalance[];
   classWeights: Record<string, number>;
   imbalanceRatio: number | null;
@@ -188,7 +193,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
       license: c.license,
       dateCollected: a.dateCollected,
       camera: a.camera,
-      location: data.keepLocation ? a.location : null,
+      location: data.keepLocation && !options.sensitiveLabels?.has(c.label) ? a.location : null,
       phash: a.phash,
       blur: a.blur === null ? null : Number(a.blur.toFixed(2)),
       flags: flags[i]!,
@@ -277,6 +282,7 @@ export async function prepareDataset(options: BuildOptions): Promise<PreparedDat
     records,
     reasons,
     labels,
+    negatives: [],
     classes,
     classWeights: balancedClassWeights(classes),
     imbalanceRatio: imbalanceRatio(classes),

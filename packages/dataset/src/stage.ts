@@ -1,8 +1,28 @@
 import { availableParallelism } from 'node:os';
-import { defineStage } from '@plantid/core';
+import { defineStage, type PlantidConfig, resolvePath, sha256File, sourceSpecs } from '@plantid/core';
 import { prepareDataset } from './build.js';
-import { dataFingerprint, validateSources } from './ingest/sources.js';
+import { negativeFolders, negativesFingerprint, prepareNegatives } from './ingest/negatives.js';
+import { dataFingerprint, listCandidates, validateSources } from './ingest/sources.js';
 import { writeOutputs } from './report/write.js';
+import { slugIds } from './slug.js';
+import { applyTaxonomy, matchTaxonomy, readTaxonomy, type TaxonomyRow } from './taxonomy.js';
+
+/** The taxonomy file's rows matched to the classes the sources list (exit 2 naming the row or the missing classes). */
+async function loadTaxonomy(
+  data: PlantidConfig['data'],
+  configDir: string,
+): Promise<Map<string, TaxonomyRow> | null> {
+  if (!data.taxonomy) return null;
+  const file = resolvePath({ configDir }, data.taxonomy);
+  const rows = await readTaxonomy(file);
+  const labels = [...new Set((await listCandidates(sourceSpecs(data, configDir), [])).map((c) => c.label))];
+  const ids = slugIds(labels);
+  return matchTaxonomy(
+    rows,
+    labels.map((label) => ({ label, id: ids.get(label)! })),
+    file,
+  );
+}
 
 /** The pipeline's `dataset` stage: ingest, checks, duplicates, leak-free split, EDA report. */
 export const datasetStage = defineStage({
@@ -17,19 +37,33 @@ export const datasetStage = defineStage({
     'signatures.bin',
     'labels.json',
     'class_weights.json',
+    'negatives.jsonl',
     'report.html',
     'report.json',
     'class_distribution.png',
   ],
   async validate(config, configDir) {
     await validateSources(config.data, configDir);
+    await negativeFolders(config.data, configDir);
+    await loadTaxonomy(config.data, configDir);
   },
-  fingerprint: (config, configDir) => dataFingerprint(config.data, configDir),
+  fingerprint: async (config, configDir) => ({
+    data: await dataFingerprint(config.data, configDir),
+    negatives: await negativesFingerprint(config.data, configDir),
+    taxonomy: config.data.taxonomy
+      ? await sha256File(resolvePath({ configDir }, config.data.taxonomy))
+      : null,
+  }),
   async run(ctx) {
     const data = ctx.config.data;
     await validateSources(data, ctx.configDir);
+    const taxonomy = await loadTaxonomy(data, ctx.configDir);
     const log = ctx.log.child({ stage: 'dataset' });
+    const sensitiveLabels = new Set(
+      [...(taxonomy?.values() ?? [])].filter((r) => r.sensitive).map((r) => r.label),
+    );
     const prepared = await prepareDataset({
+      sensitiveLabels,
       data,
       seed: ctx.config.seed,
       configDir: ctx.configDir,
@@ -38,9 +72,28 @@ export const datasetStage = defineStage({
       signal: ctx.signal,
       workDir: ctx.workDir,
     });
+    if (taxonomy) prepared.labels = applyTaxonomy(prepared.labels, taxonomy);
+    const concurrency = data.concurrency ?? Math.max(2, availableParallelism() * 2);
+    prepared.negatives = await prepareNegatives(
+      data,
+      ctx.configDir,
+      {
+        seed: ctx.config.seed,
+        classFiles: new Set(prepared.records.map((r) => r.file)),
+        classIds: new Set(prepared.records.map((r) => r.id)),
+        concurrency,
+      },
+      prepared.notices,
+    );
+    if (data.negatives.length > 0) {
+      const val = prepared.negatives.filter((n) => n.split === 'val').length;
+      log.info(
+        `negatives: ${prepared.negatives.length} photos in ${new Set(prepared.negatives.map((n) => n.group)).size} group(s), ${val} to fit the open-set threshold, ${prepared.negatives.length - val} to report on`,
+      );
+    }
     await writeOutputs(prepared, ctx.outDir, {
       seed: ctx.config.seed,
-      concurrency: data.concurrency ?? Math.max(2, availableParallelism() * 2),
+      concurrency,
       thumbnailsPerClass: data.report.thumbnailsPerClass,
       maxGroups: data.report.maxGroups,
       maxFlagged: data.report.maxFlagged,
@@ -63,6 +116,7 @@ export const datasetStage = defineStage({
       excluded: prepared.records.length - usable,
       nearDuplicateGroups: prepared.duplicates.groups.length,
       crossSplitPairs: prepared.leakage.crossSplitDuplicatePairs,
+      negatives: prepared.negatives.length,
     };
   },
 });

@@ -17,18 +17,34 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Run one zero image at creation so the first real request is not slow (default true). */
   warmUp?: boolean;
+  /**
+   * Names of the model outputs `predict` returns, side by side per image in this order (e.g.
+   * `['probabilities', 'embedding']`); default: the first output only. A name the model lacks is a UsageError.
+   */
+  outputs?: readonly string[];
+}
+
+/** One output of a model: its name and floats per image. */
+export interface EngineOutput {
+  name: string;
+  size: number;
 }
 
 /**
  * One forward pass interface over ONNX Runtime and tfjs. Input: `n` images NHWC float32,
- * already preprocessed per the preprocess spec, concatenated. Output: `n * outputSize` floats.
+ * already preprocessed per the preprocess spec, concatenated. Output: `n * outputSize` floats:
+ * per image, the selected `outputs` side by side (`splitOutputs` names them).
  */
 export interface Engine {
   readonly kind: EngineKind;
   /** Per-image input shape [height, width, channels]. */
   readonly inputShape: readonly number[];
-  /** Floats per image in the output (e.g. classes, or embedding size). */
+  /** Floats per image `predict` returns (the sizes of `outputs` added up). */
   readonly outputSize: number;
+  /** What `predict` returns per image, in order (EngineOptions.outputs). */
+  readonly outputs: readonly EngineOutput[];
+  /** Every output the model has. */
+  readonly available: readonly EngineOutput[];
   /** What runs the model, e.g. 'onnxruntime-node 1.23.0 cpu (2 threads)' or 'tfjs wasm'. */
   readonly description: string;
   predict(batch: Float32Array, n: number): Promise<Float32Array>;

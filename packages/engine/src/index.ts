@@ -10,6 +10,7 @@ export {
   tfjsEnvironment,
 } from './backend.js';
 export { createEngine } from './create-engine.js';
-export type { Engine, EngineKind, EngineOptions, TfjsBackend } from './engine.js';
+export type { Engine, EngineKind, EngineOptions, EngineOutput, TfjsBackend } from './engine.js';
 export { fileLoadHandler, fileSaveHandler, loadLayersModel, saveLayersModel } from './io/layers-model-io.js';
 export { sessionOptions } from './onnx-engine.js';
+export { outputsOfRow, selectOutputs, splitOutputs } from './outputs.js';

@@ -1,7 +1,8 @@
 import { cpuBudget, UsageError } from '@plantid/core';
 import * as ort from 'onnxruntime-node';
 import { predictInSlices } from './check-batch.js';
-import type { Engine, EngineOptions } from './engine.js';
+import type { Engine, EngineOptions, EngineOutput } from './engine.js';
+import { interleaveOutputs, selectOutputs } from './outputs.js';
 
 function staticDims(
   meta: ort.InferenceSession.ValueMetadata | undefined,
@@ -59,25 +60,34 @@ export async function createOnnxEngine(options: EngineOptions): Promise<Engine> 
     });
   });
   const inputName = session.inputNames[0] as string;
-  const outputName = session.outputNames[0] as string;
   const inputShape = staticDims(session.inputMetadata[0], 'input', where);
-  const outputDims = staticDims(session.outputMetadata[0], 'output', where);
-  const outputSize = outputDims.reduce((a, b) => a * b, 1);
+  const available: EngineOutput[] = session.outputNames.map((name, i) => ({
+    name,
+    size: staticDims(session.outputMetadata[i], `output "${name}"`, where).reduce((a, b) => a * b, 1),
+  }));
+  const outputs = selectOutputs(available, options.outputs, where);
+  const outputSize = outputs.reduce((s, o) => s + o.size, 0);
+  const fetches = outputs.map((o) => o.name);
   const maxBatch = options.maxBatch ?? 64;
 
   const run = async (batch: Float32Array, n: number): Promise<Float32Array> => {
     const input = new ort.Tensor('float32', batch, [n, ...inputShape]);
-    const result = await session.run({ [inputName]: input });
-    const out = result[outputName] as ort.Tensor;
-    const data = out.data as Float32Array;
-    out.dispose();
-    return data;
+    const result = await session.run({ [inputName]: input }, fetches);
+    const parts = fetches.map((name) => {
+      const out = result[name] as ort.Tensor;
+      const data = out.data as Float32Array;
+      out.dispose();
+      return data;
+    });
+    return interleaveOutputs(parts, outputs, n);
   };
 
   const engine: Engine = {
     kind: 'onnx',
     inputShape,
     outputSize,
+    outputs,
+    available,
     description: `onnxruntime-node ${ort.env.versions.common} cpu (${opts.intraOpNumThreads} threads)`,
     predict: (batch, n) => predictInSlices(batch, n, { inputShape, outputSize, maxBatch }, run),
     async dispose() {

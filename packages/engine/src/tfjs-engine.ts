@@ -2,8 +2,9 @@ import { UsageError } from '@plantid/core';
 import * as tf from '@tensorflow/tfjs';
 import { initTfjsBackend } from './backend.js';
 import { predictInSlices } from './check-batch.js';
-import type { Engine, EngineOptions } from './engine.js';
+import type { Engine, EngineOptions, EngineOutput } from './engine.js';
 import { loadLayersModel } from './io/layers-model-io.js';
+import { selectOutputs } from './outputs.js';
 
 export async function createTfjsEngine(options: EngineOptions): Promise<Engine> {
   const backend = await initTfjsBackend(options.backend);
@@ -34,7 +35,11 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Engine> 
     return rest as number[];
   };
   const inputShape = dims(input.shape, 'input');
-  const outputSize = dims(output.shape, 'output').reduce((a, b) => a * b, 1);
+  const available: EngineOutput[] = [
+    { name: model.outputNames[0] ?? 'output', size: dims(output.shape, 'output').reduce((a, b) => a * b, 1) },
+  ];
+  const outputs = selectOutputs(available, options.outputs, typeof source === 'string' ? source : model.name);
+  const outputSize = available[0]!.size;
   const maxBatch = options.maxBatch ?? 32;
 
   const run = async (batch: Float32Array, n: number): Promise<Float32Array> => {
@@ -52,6 +57,8 @@ export async function createTfjsEngine(options: EngineOptions): Promise<Engine> 
     kind: 'tfjs',
     inputShape,
     outputSize,
+    outputs,
+    available,
     description: `tfjs ${tf.version.tfjs} ${backend}`,
     predict: (batch, n) => predictInSlices(batch, n, { inputShape, outputSize, maxBatch }, run),
     async dispose() {

@@ -5,6 +5,8 @@ import {
   type GateResult,
   type Label,
   type MetricsFile,
+  MODEL_OUTPUTS,
+  type OpenSetMetrics,
   renderSvg,
   type SplitMetrics,
   type StageContext,
@@ -20,8 +22,9 @@ import { openTrainedModel, predictAll, type Scored } from './inference.js';
 import { type EvalItem, type EvaluateInputs, itemsOf } from './inputs.js';
 import { findTrainTestLeaks } from './leakage.js';
 import { logToTracker } from './log-tracker.js';
+import { fitAndWriteOpenSet, type OpenSetPredictions } from './openset/run.js';
 import { comparePrevious, findPreviousEvaluation } from './previous.js';
-import { confusionSpec, perClassSpec, reliabilitySpec } from './report/charts.js';
+import { confusionSpec, openSetCurveSpec, perClassSpec, reliabilitySpec } from './report/charts.js';
 import { topLossGallery } from './report/gallery.js';
 import { renderReportHtml } from './report/html.js';
 import { computeSplitMetrics, ECE_BINS } from './split-metrics.js';
@@ -41,8 +44,14 @@ export async function evaluateRun(ctx: StageContext<EvaluateInputs>): Promise<St
   const { labels } = train;
   const test = nonEmpty(itemsOf(dataset, 'test', labels), 'test', dataset.manifestPath);
   const val = nonEmpty(itemsOf(dataset, 'val', labels), 'validation', dataset.manifestPath);
-  const { engine, valScores, testScores } = await scoreSplits(ctx, val, test);
-  const skipped = [...valScores.skipped, ...testScores.skipped];
+  const predictions = await scoreSplits(ctx, val, test);
+  const { engine, val: valScores, test: testScores } = predictions;
+  const skipped = [
+    ...valScores.skipped,
+    ...testScores.skipped,
+    ...(predictions.negativesVal?.skipped ?? []),
+    ...(predictions.negativesTest?.skipped ?? []),
+  ];
   for (const s of skipped) log.warn(`skipped undecodable image ${s.item.path}: ${s.reason}`);
 
   const topK = config.evaluate.topK;
@@ -56,6 +65,15 @@ export async function evaluateRun(ctx: StageContext<EvaluateInputs>): Promise<St
     recalls: testMetrics.perClass.map((c) => ({ name: c.name, recall: c.recall })),
     ece: testMetrics.eceCalibrated,
   });
+  const openSet = await fitAndWriteOpenSet(predictions, {
+    train,
+    temperature,
+    config: config.evaluate.openSet,
+    seed: config.seed,
+    outDir: ctx.outDir,
+  });
+  for (const warning of openSet.warnings) log.warn(`open set: ${warning}`);
+  logOpenSet(ctx, openSet);
   const previous = await findPreviousEvaluation(ctx.runDir);
   const metrics: MetricsFile = {
     version: 1,
@@ -78,6 +96,7 @@ export async function evaluateRun(ctx: StageContext<EvaluateInputs>): Promise<St
     gate,
     leakage: { ...leakage, pairs: [] },
     skipped: skipped.map((s) => ({ path: s.item.path, reason: s.reason })),
+    openSet,
     previous: previous
       ? {
           runId: previous.runId,
@@ -144,27 +163,50 @@ function nonEmpty(items: EvalItem[], split: string, manifestPath: string): EvalI
   return items;
 }
 
-/** Val and test predictions through the fast engine (ONNX Runtime; tfjs as fallback). */
+type NegativeItem = { file: string; path: string; labelIndex: number; group: string };
+
+/** Val, test and data.negatives predictions through the fast engine (ONNX Runtime; tfjs as fallback), with the open-set outputs. */
 async function scoreSplits(
   ctx: StageContext<EvaluateInputs>,
   val: EvalItem[],
   test: EvalItem[],
-): Promise<{ engine: string; valScores: Scored<EvalItem>; testScores: Scored<EvalItem> }> {
-  const { train } = ctx.inputs;
-  const engine = await openTrainedModel(train, ctx.config.engine, ctx.log);
+): Promise<OpenSetPredictions<EvalItem> & { engine: string }> {
+  const { train, dataset } = ctx.inputs;
+  const negatives = (split: 'val' | 'test'): NegativeItem[] =>
+    dataset.negatives
+      .filter((n) => n.split === split)
+      .map((n) => ({ file: n.file, path: `${n.source}/${n.path}`, labelIndex: -1, group: n.group }));
+  const negVal = negatives('val');
+  const negTest = negatives('test');
+  const engine = await openTrainedModel(train, ctx.config.engine, ctx.log, [
+    MODEL_OUTPUTS.embedding,
+    MODEL_OUTPUTS.logits,
+  ]);
   try {
-    if (engine.outputSize !== train.labels.length) {
+    if (engine.outputs[0]!.size !== train.labels.length) {
       throw new UsageError(
-        `the model has ${engine.outputSize} outputs but labels.json lists ${train.labels.length} classes`,
+        `the model has ${engine.outputs[0]!.size} outputs but labels.json lists ${train.labels.length} classes`,
         { where: join(train.dir, 'labels.json'), hint: 'run the train stage again' },
       );
     }
-    ctx.log.info(`predicting ${test.length} test and ${val.length} val images with ${engine.description}`);
-    const progress = ctx.progress('evaluate', test.length + val.length, 'img');
+    const negativeCount = negVal.length + negTest.length;
+    ctx.log.info(
+      `predicting ${test.length} test, ${val.length} val${negativeCount ? ` and ${negativeCount} negative` : ''} images with ${engine.description}`,
+    );
+    const progress = ctx.progress('evaluate', test.length + val.length + negativeCount, 'img');
     try {
-      const valScores = await predictAll(engine, val, train.preprocess, { progress, signal: ctx.signal });
-      const testScores = await predictAll(engine, test, train.preprocess, { progress, signal: ctx.signal });
-      return { engine: engine.description, valScores, testScores };
+      const options = { progress, signal: ctx.signal };
+      const valScores = await predictAll(engine, val, train.preprocess, options);
+      const testScores = await predictAll(engine, test, train.preprocess, options);
+      const negativesOf = async (items: NegativeItem[]) =>
+        items.length ? predictAll(engine, items, train.preprocess, options) : null;
+      return {
+        engine: engine.description,
+        val: valScores,
+        test: testScores,
+        negativesVal: await negativesOf(negVal),
+        negativesTest: await negativesOf(negTest),
+      };
     } finally {
       progress.stop();
     }
@@ -212,6 +254,10 @@ async function writeReport(
     gallery,
     misclassifiedTotal: misclassified,
     previous: extra.previous,
+    openSet: metrics.openSet,
+    openSetChart: metrics.openSet?.curves.length
+      ? await renderSvg(openSetCurveSpec(metrics.openSet.curves, chosenPoints(metrics.openSet)))
+      : null,
   });
   await writeMetricsFile(join(ctx.outDir, 'metrics.json'), metrics);
   await writeFileAtomic(join(ctx.outDir, 'report.html'), html);
@@ -224,6 +270,30 @@ function logHeadline(ctx: StageContext<EvaluateInputs>, test: SplitMetrics, temp
   const k = ctx.config.evaluate.topK.find((x) => x !== 1);
   ctx.log.info(
     `test top-1 ${(test.top1 * 100).toFixed(2)}%${k ? `, top-${k} ${((test.topK[String(k)] ?? 0) * 100).toFixed(2)}%` : ''}, macro F1 ${test.macro.f1.toFixed(3)}, ECE ${test.ece.toFixed(3)} → ${test.eceCalibrated.toFixed(3)} (T=${temperature.toFixed(2)})`,
+  );
+}
+
+/** Where the fitted threshold sits on each curve (the point with the closest threshold). */
+function chosenPoints(openSet: OpenSetMetrics) {
+  return openSet.curves.map((c) => {
+    const best = c.points.reduce((a, b) =>
+      Math.abs(b.threshold - openSet.thresholds.open) < Math.abs(a.threshold - openSet.thresholds.open)
+        ? b
+        : a,
+    );
+    return { split: c.split, keptKnown: best.keptKnown, acceptedUnknown: best.acceptedUnknown };
+  });
+}
+
+function logOpenSet(ctx: StageContext<EvaluateInputs>, openSet: OpenSetMetrics): void {
+  const { test, negativesTest } = openSet.statuses;
+  const share = (n: number, of: number) => `${((n / Math.max(1, of)) * 100).toFixed(1)}%`;
+  const candidates = openSet.candidates
+    .filter((c) => c.test)
+    .map((c) => `${c.score} AUROC ${c.test!.auroc.toFixed(3)} FPR@95 ${share(c.test!.fprAt95, 1)}`)
+    .join('; ');
+  ctx.log.info(
+    `open set: ${openSet.score} (${openSet.choice.chosenWith}), test identified & right ${share(test.identifiedRight ?? 0, test.count)}, uncertain ${share(test.uncertain, test.count)}, not recognised ${share(test.notRecognized, test.count)}${negativesTest ? `; test negatives not identified ${share(negativesTest.count - negativesTest.identified, negativesTest.count)}` : ''}${candidates ? ` (test vs negatives: ${candidates})` : ''}`,
   );
 }
 

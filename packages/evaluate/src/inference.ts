@@ -7,7 +7,7 @@ import {
   type TrainOutput,
   UsageError,
 } from '@plantid/core';
-import { createEngine, type Engine } from '@plantid/engine';
+import { createEngine, type Engine, splitOutputs } from '@plantid/engine';
 import { averageViews, preprocessBatches, preprocessView, specViews } from '@plantid/preprocess';
 
 /**
@@ -18,11 +18,19 @@ export async function openTrainedModel(
   train: TrainOutput,
   engineConfig: PlantidConfig['engine'],
   log: Logger,
+  extraOutputs: readonly string[] = [],
 ): Promise<Engine> {
   const threads = engineConfig.threads || undefined;
   if (engineConfig.kind === 'onnx') {
-    if (train.modelOnnx)
-      return createEngine({ kind: 'onnx', model: train.modelOnnx, ...(threads ? { threads } : {}) });
+    if (train.modelOnnx) {
+      const options = { kind: 'onnx' as const, model: train.modelOnnx, ...(threads ? { threads } : {}) };
+      const engine = await createEngine(options);
+      const wanted = extraOutputs.filter((name) => engine.available.some((o) => o.name === name));
+      if (wanted.length === 0) return engine;
+      await engine.dispose();
+      // The first output stays the probabilities; the open-set scores read the others.
+      return createEngine({ ...options, outputs: [engine.available[0]!.name, ...wanted] });
+    }
     log.warn(
       'train wrote no model.onnx (the converter refused the model); evaluating with tfjs instead (slower)',
     );
@@ -39,6 +47,8 @@ export interface Scored<T> {
   items: T[];
   /** items.length × classes softmax probabilities. */
   probs: Float32Array;
+  /** Every output the engine returned (the probabilities first), items.length rows each. */
+  outputs: Record<string, Float32Array>;
   skipped: { item: T; reason: string }[];
 }
 
@@ -59,7 +69,7 @@ export async function predictAll<T extends ScoredItem>(
       hint: 'run the train stage again',
     });
   }
-  const classes = engine.outputSize;
+  const classes = engine.outputs[0]!.size;
   const outItems: T[] = [];
   const chunks: Float32Array[] = [];
   const skipped: Scored<T>['skipped'] = [];
@@ -85,11 +95,19 @@ export async function predictAll<T extends ScoredItem>(
       batch.items.filter((r) => r.v === last).length + batch.skipped.filter((r) => r.item.v === last).length,
     );
   }
-  const all = new Float32Array(outItems.length * views.length * classes);
+  const all = new Float32Array(outItems.length * views.length * engine.outputSize);
   let offset = 0;
   for (const c of chunks) {
     all.set(c, offset);
     offset += c.length;
   }
-  return { items: outItems, probs: averageViews(all, views.length, classes), skipped };
+  // Every output (probabilities, embedding, logits) is the mean over the photo's views, as serving does.
+  const perView = splitOutputs(engine.outputs, all, outItems.length * views.length);
+  const outputs = Object.fromEntries(
+    engine.outputs.map((o) => [o.name, averageViews(perView[o.name]!, views.length, o.size)]),
+  );
+  const probs = outputs[engine.outputs[0]!.name]!;
+  if (probs.length !== outItems.length * classes)
+    throw new Error('engine returned an unexpected output size');
+  return { items: outItems, probs, outputs, skipped };
 }

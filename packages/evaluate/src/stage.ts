@@ -13,6 +13,6 @@ export const evaluateStage = defineStage<EvaluateInputs>({
   readers: { dataset: readDatasetOutput, train: readTrainOutput },
   // `data` for the near-duplicate rule of the leakage check and the roots of the image paths.
   configKeys: ['seed', 'data', 'evaluate', 'preprocess', 'engine', 'model'],
-  outputs: ['metrics.json', 'report.html', 'confusion.png'],
+  outputs: ['metrics.json', 'openset.json', 'report.html', 'confusion.png'],
   run: evaluateRun,
 });

@@ -5,27 +5,8 @@ import { loadLayersModel } from '@plantid/engine';
 import { decodeModel, layersModelToOnnx } from '@plantid/onnx-convert';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxCheck } from '../../../test/support/onnx-checker.js';
-import { fromFloat16Bits, toFloat16Bits } from '../src/quantize/float16.js';
 import { quantizeVariants } from '../src/quantize/quantize.js';
 import { SHARED_MODEL } from './quantize-parity-helpers.js';
-
-describe('float16 encoding', () => {
-  it('rounds to nearest even and handles the edges', () => {
-    expect(toFloat16Bits(1)).toBe(0x3c00);
-    expect(toFloat16Bits(-2)).toBe(0xc000);
-    expect(toFloat16Bits(65504)).toBe(0x7bff);
-    expect(toFloat16Bits(70000)).toBe(0x7c00);
-    expect(toFloat16Bits(2 ** -24)).toBe(0x0001);
-    expect(toFloat16Bits(2 ** -26)).toBe(0);
-    expect(toFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie → even
-    expect(toFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie → even (up)
-    expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(Number.NaN)))).toBe(true);
-    for (const x of [0.1, -3.25, 7e-5, 123.456])
-      expect(Math.abs(fromFloat16Bits(toFloat16Bits(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
-    // Subnormals keep an absolute precision of half the smallest step.
-    expect(Math.abs(fromFloat16Bits(toFloat16Bits(1e-5)) - 1e-5)).toBeLessThanOrEqual(2 ** -25);
-  });
-});
 
 describe('quantizeVariants on the shared MobileNetV2', () => {
   let dir: string;

@@ -10,6 +10,7 @@ export function emitActivation(
 ): Value {
   const g = ctx.graph;
   const id = activation ?? 'linear';
+  ctx.notePreActivation(hint, x);
   const same = (name: string): Value => ({ ...x, name });
   const axis = ctx.axis(x, -1);
   switch (id) {

@@ -16,10 +16,34 @@ export interface Value {
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 
+/** What one layer call produced, by layer name: what extra graph outputs can name. */
+export interface LayerValues {
+  inputs: Value[];
+  outputs: Value[];
+  /** The output before the layer's own activation (layers with an `activation`). */
+  preActivation?: Value;
+}
+
 export class ConvertContext {
   private readonly transposed = new Map<string, string>();
+  /** The first call of every converted layer (nested models' layers too). */
+  readonly layers = new Map<string, LayerValues>();
 
   constructor(readonly graph: GraphBuilder) {}
+
+  /** Records `value` as the pre-activation output of `layer` (called before its activation is emitted). */
+  notePreActivation(layer: string, value: Value): void {
+    if (!this.pendingPre.has(layer)) this.pendingPre.set(layer, value);
+  }
+
+  /** Records a layer call's inputs and outputs (the first call of each layer name wins). */
+  noteLayer(layer: string, inputs: Value[], outputs: Value[]): void {
+    if (this.layers.has(layer)) return;
+    const preActivation = this.pendingPre.get(layer);
+    this.layers.set(layer, { inputs, outputs, ...(preActivation ? { preActivation } : {}) });
+  }
+
+  private readonly pendingPre = new Map<string, Value>();
 
   /** The ONNX name of `value` stored as NCHW (rank 4 only). */
   nchw(value: Value): string {

@@ -21,6 +21,21 @@ export interface OnnxExportOptions {
   pooling?: 'avg' | 'max';
   /** Fold BatchNorm and zero padding into convolutions (default true). */
   optimize?: boolean;
+  /** Names of the graph outputs, in the model's output order (default: unique names from the layers). */
+  outputNames?: readonly string[];
+  /** More graph outputs taken from inside the model, after the model's own (see ExtraOutput). */
+  extraOutputs?: readonly ExtraOutput[];
+}
+
+/**
+ * A graph output taken from a layer of the model (nested models are searched): its `input`
+ * (e.g. the features a classifier head reads), its `output`, or its output before its activation
+ * (`preActivation`, e.g. the logits of a softmax Dense layer).
+ */
+export interface ExtraOutput {
+  name: string;
+  layer: string;
+  at: 'input' | 'output' | 'preActivation';
 }
 
 type SymbolicTensor = tf.SymbolicTensor;
@@ -110,23 +125,36 @@ export function layersModelToOnnx(model: tf.LayersModel, options: OnnxExportOpti
   }
   assertConvertible(reachableLayers(outputs), model.name);
 
+  if (options.outputNames && options.outputNames.length !== outputs.length) {
+    throw new UsageError(
+      `outputNames has ${options.outputNames.length} names for the model's ${outputs.length} outputs`,
+      { where: 'options.outputNames' },
+    );
+  }
   const graph = new GraphBuilder();
   const ctx = new ConvertContext(graph);
   const results = convertScope(ctx, outputs, new Map());
+  const addOutput = (value: Value, name: string) => {
+    graph.nodes.push({
+      opType: 'Identity',
+      name: `${name}_identity`,
+      inputs: [ctx.tf(value)],
+      outputs: [name],
+      attributes: {},
+    });
+    graph.outputs.push({ name, shape: value.shape });
+  };
   results.forEach((value, i) => {
     let out = value;
     if (options.pooling) out = appendPooling(ctx, out, options.pooling);
     const layerName = outputs[i]?.sourceLayer.name ?? `output_${i}`;
-    const name = graph.uniqueName(options.pooling ? `${layerName}_${options.pooling}_pool` : layerName);
-    graph.nodes.push({
-      opType: 'Identity',
-      name: `${name}_identity`,
-      inputs: [ctx.tf(out)],
-      outputs: [name],
-      attributes: {},
-    });
-    graph.outputs.push({ name, shape: out.shape });
+    const name = graph.uniqueName(
+      options.outputNames?.[i] ?? (options.pooling ? `${layerName}_${options.pooling}_pool` : layerName),
+    );
+    addOutput(out, name);
   });
+  for (const extra of options.extraOutputs ?? [])
+    addOutput(extraValue(ctx, extra, model.name), graph.uniqueName(extra.name));
   if (options.optimize !== false) optimizeGraph(graph);
   guardPadMaxPool(graph);
   const proto = graph.toModel({
@@ -136,6 +164,25 @@ export function layersModelToOnnx(model: tf.LayersModel, options: OnnxExportOpti
     docString: `Converted from tfjs LayersModel '${model.name}' by plantid.`,
   });
   return encodeModel(proto);
+}
+
+function extraValue(ctx: ConvertContext, extra: ExtraOutput, modelName: string): Value {
+  const values = ctx.layers.get(extra.layer);
+  const value =
+    extra.at === 'input'
+      ? values?.inputs[0]
+      : extra.at === 'output'
+        ? values?.outputs[0]
+        : values?.preActivation;
+  if (!value) {
+    throw new UsageError(
+      values
+        ? `layer '${extra.layer}' has no ${extra.at} value for output '${extra.name}'`
+        : `output '${extra.name}': layer '${extra.layer}' is not on the path to the model's outputs in '${modelName}'`,
+      { where: 'options.extraOutputs', hint: 'name a layer the converted outputs depend on' },
+    );
+  }
+  return value;
 }
 
 function appendPooling(ctx: ConvertContext, value: Value, pooling: 'avg' | 'max'): Value {
@@ -184,6 +231,7 @@ function convertScope(ctx: ConvertContext, outputs: SymbolicTensor[], bound: Map
       inputs,
       node.outputTensors.map((o) => o.shape as Shape),
     );
+    ctx.noteLayer(layer.name, inputs, outs);
     for (const [i, o] of node.outputTensors.entries()) memo.set(o.id, outs[i] as Value);
     const value = memo.get(t.id);
     if (!value) throw new Error(`layer '${layer.name}' produced no output #${t.tensorIndex}`);

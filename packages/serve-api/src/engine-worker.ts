@@ -4,7 +4,7 @@
 // here, per the bundle's preprocess spec, into one float32 batch.
 import { parentPort } from 'node:worker_threads';
 import type { PreprocessSpec } from '@plantid/core';
-import { createEngine, type Engine, type EngineOptions } from '@plantid/engine';
+import { createEngine, type Engine, type EngineOptions, type EngineOutput } from '@plantid/engine';
 import { normalizeInto } from '@plantid/preprocess/normalize';
 
 export type WorkerEngineOptions = Omit<EngineOptions, 'model'> & { model: string };
@@ -15,7 +15,13 @@ export type ToWorker =
   | { type: 'dispose' };
 
 export type FromWorker =
-  | { type: 'ready'; inputShape: number[]; outputSize: number; description: string }
+  | {
+      type: 'ready';
+      inputShape: number[];
+      outputSize: number;
+      outputs: EngineOutput[];
+      description: string;
+    }
   | { type: 'result'; id: number; output: Float32Array }
   | { type: 'error'; id?: number; error: SerializedError };
 
@@ -68,6 +74,7 @@ port.on('message', async (message: ToWorker) => {
           type: 'ready',
           inputShape: [...engine.inputShape],
           outputSize: engine.outputSize,
+          outputs: [...engine.outputs],
           description: engine.description,
         } satisfies FromWorker);
       } catch (error) {

@@ -1,6 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sha256 } from '@plantid/core';
+import { outputsOfRow } from '@plantid/engine';
 import { averageViews, ImageDecodeError, specViews, viewsToRgb } from '@plantid/preprocess';
 import { type ApiError, errors } from './errors.js';
 import { checkImage, type ImageLimits } from './image-check.js';
@@ -12,6 +13,8 @@ export interface InferenceResult {
   predictions: Prediction[];
   /** Calibrated probabilities over all labels, in labels.json order. */
   probabilities: Float32Array;
+  /** The bundle's open-set score of the photo; null without openset.json. */
+  openSetScore: number | null;
   inputSha256: string;
   format: SniffedFormat;
   timings: { decodeMs: number; queueMs: number; inferMs: number };
@@ -49,11 +52,17 @@ export async function inferImage(
   const inputSha256 = hashing ? Buffer.from(await hashing).toString('hex') : sha256(bytes);
   const results = await Promise.all(tickets.map((t, v) => t.submit(views[v]!)));
   const result = results[0]!;
-  const outputs = new Float32Array(results.length * result.output.length);
-  for (const [v, r] of results.entries()) outputs.set(r.output, v * result.output.length);
-  const mean = averageViews(outputs, results.length, result.output.length);
-  const probabilities = calibrate(mean, model.temperature);
+  // Every output (probabilities, embedding, logits) is the mean over the views, as evaluate does.
+  const rows = new Float32Array(results.length * result.output.length);
+  for (const [v, r] of results.entries()) rows.set(r.output, v * result.output.length);
+  const outputs = outputsOfRow(
+    model.engine.outputs,
+    averageViews(rows, results.length, result.output.length),
+  );
+  const probabilities = calibrate(outputs[model.engine.outputs[0]!.name]!, model.temperature);
+  const openSetScore = model.openSet ? model.openSet.scorer.score({ ...outputs, probabilities }) : null;
   return {
+    openSetScore,
     predictions: topK(probabilities, model.labels, options.topK),
     probabilities,
     inputSha256,

@@ -13,11 +13,17 @@ export interface PredictInput {
   images: UploadedImage[];
   /** topK from a multipart field or the JSON body (the query string is read by the route). */
   topK?: number;
+  /** What each photo shows (POST /v1/identify), as sent: multipart fields `organs` in photo order, or JSON `organs`. */
+  organs?: string[];
 }
 
 export interface InputLimits {
   maxBytes: number;
   maxImages: number;
+  /** Accept `organs` (POST /v1/identify). */
+  organs?: boolean;
+  /** The TOO_MANY_IMAGES message when more than maxImages photos come. */
+  tooMany?: string;
 }
 
 /**
@@ -33,12 +39,13 @@ export async function readPredictInput(
   if (request.isMultipart()) return readMultipart(request, limits, batch);
   const body = request.body;
   if (Buffer.isBuffer(body)) return { images: [{ bytes: body, field: 'body' }] };
-  const json = (body ?? {}) as { image?: string; images?: string[]; topK?: number };
+  const json = (body ?? {}) as { image?: string; images?: string[]; topK?: number; organs?: string[] };
   if (batch) {
     if (!json.images) throw missing(batch);
     return {
       images: json.images.map((b64, i) => ({ bytes: fromBase64(b64), field: `images[${i}]` })),
       topK: json.topK,
+      ...(limits.organs && json.organs ? { organs: json.organs } : {}),
     };
   }
   if (json.image === undefined) throw missing(batch);
@@ -52,13 +59,14 @@ async function readMultipart(
 ): Promise<PredictInput> {
   const images: UploadedImage[] = [];
   let topK: number | undefined;
+  const organs: string[] = [];
   const parts = request.parts({
     limits: {
       fileSize: limits.maxBytes,
       files: limits.maxImages,
-      fields: 8,
+      fields: 8 + (limits.organs ? limits.maxImages : 0),
       fieldSize: 1024,
-      parts: limits.maxImages + 8,
+      parts: limits.maxImages * 2 + 8,
     },
   });
   try {
@@ -66,13 +74,14 @@ async function readMultipart(
   } catch (error) {
     if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw error;
     throw new errors.TOO_MANY_IMAGES(
-      batch
-        ? `more than ${limits.maxImages} images in one batch (serve.maxBatchImages); split the request`
-        : 'POST /v1/predict takes one image; use POST /v1/predict/batch for several',
+      limits.tooMany ??
+        (batch
+          ? `more than ${limits.maxImages} images in one batch (serve.maxBatchImages); split the request`
+          : 'POST /v1/predict takes one image; use POST /v1/predict/batch for several'),
     );
   }
   if (images.length === 0) throw missing(batch);
-  return { images, topK };
+  return { images, topK, ...(limits.organs && organs.length ? { organs } : {}) };
 
   async function take(part: Multipart): Promise<void> {
     if (part.type === 'file') {
@@ -89,6 +98,12 @@ async function readMultipart(
       if (!Number.isInteger(n))
         throw new errors.TOPK_INVALID(`topK must be a whole number, got ${JSON.stringify(part.value)}`);
       topK = n;
+    } else if (limits.organs && part.fieldname === 'organs') {
+      organs.push(
+        ...String(part.value)
+          .split(',')
+          .map((o) => o.trim()),
+      );
     } else {
       // The form's schema lists image and topK only (additionalProperties: false), so extras are refused, not ignored.
       throw new errors.INVALID_FIELD(

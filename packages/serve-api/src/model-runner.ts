@@ -1,5 +1,5 @@
 import type { PreprocessSpec } from '@plantid/core';
-import type { Engine } from '@plantid/engine';
+import type { Engine, EngineOutput } from '@plantid/engine';
 import { normalizeInto } from '@plantid/preprocess/normalize';
 import type { ModelInput } from './batcher.js';
 
@@ -11,6 +11,8 @@ import type { ModelInput } from './batcher.js';
 export interface ModelRunner {
   readonly inputShape: readonly number[];
   readonly outputSize: number;
+  /** What `run` returns per image, side by side (the engine's named outputs). */
+  readonly outputs: readonly EngineOutput[];
   readonly description: string;
   /** Batches it can run at once (worker count). */
   readonly concurrency: number;
@@ -24,6 +26,7 @@ export function inlineRunner(engine: Engine, spec: PreprocessSpec, concurrency =
   return {
     inputShape: engine.inputShape,
     outputSize: engine.outputSize,
+    outputs: engine.outputs,
     description: engine.description,
     concurrency,
     run(batch, n) {

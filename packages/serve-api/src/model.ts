@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Bundle, readBundle, resolveBundle } from '@plantid/bundle';
-import { cpuBudget } from '@plantid/core';
+import { cpuBudget, MODEL_OUTPUTS, type OpenSetParams, OpenSetScorer } from '@plantid/core';
 import { createEngine } from '@plantid/engine';
 import type { PreprocessSpec } from '@plantid/preprocess';
 import { normalizeInto } from '@plantid/preprocess/normalize';
@@ -47,6 +47,8 @@ export class ServingModel {
   readonly spec: PreprocessSpec;
   /** Softmax temperature from the bundle's calibration; null = none (1). */
   readonly temperature: number | null;
+  /** The bundle's open-set score and its fitted thresholds; null for bundles exported without openset.json. */
+  readonly openSet: { scorer: OpenSetScorer; params: OpenSetParams } | null;
   readonly loadedAt = new Date().toISOString();
   readonly batcher: MicroBatcher;
   private users = 0;
@@ -59,10 +61,12 @@ export class ServingModel {
     readonly engineKind: EngineKind,
     readonly variant: OnnxVariant | 'tfjs',
     options: Pick<ModelLoadOptions, 'batching' | 'onBatch'>,
+    openSet: ServingModel['openSet'] = null,
   ) {
+    this.openSet = openSet;
     this.name = bundle.name;
     this.version = String(bundle.version);
-    this.labels = bundle.labels.map((l) => ({ index: l.index, id: l.id, name: l.name }));
+    this.labels = bundle.labels;
     this.labelIds = new Set(this.labels.map((l) => l.id));
     this.spec = bundle.preprocess;
     this.temperature = bundle.temperature === 1 ? null : bundle.temperature;
@@ -70,7 +74,7 @@ export class ServingModel {
     const spec = this.spec;
     this.batcher = new MicroBatcher((batch, n) => engine.run(batch, n), {
       inputSize,
-      outputSize: this.labels.length,
+      outputSize: engine.outputSize,
       maxBatch: options.batching.maxBatch,
       concurrency: engine.concurrency,
       normalizeInto: (rgb, out, offset) => normalizeInto(rgb, spec, out, offset),
@@ -121,8 +125,16 @@ export async function loadServingModel(
   const dir = await resolveBundle(ref, options.registryDir, { baseDir: options.baseDir });
   const bundle = await readBundle(dir);
   const variant = options.engine === 'tfjs' ? 'tfjs' : options.variant;
-  const engine = await createRunner(bundle, variant, options);
-  const model = new ServingModel(ref, bundle, engine, options.engine, variant, options);
+  // The tfjs model has only its probabilities: the open-set gate needs the ONNX graph's other outputs.
+  const openSet =
+    bundle.openSet && options.engine === 'onnx'
+      ? { scorer: await OpenSetScorer.load(bundle.dir, bundle.openSet), params: bundle.openSet }
+      : null;
+  const outputs = openSet?.scorer.needs.length
+    ? [MODEL_OUTPUTS.probabilities, ...openSet.scorer.needs]
+    : undefined;
+  const engine = await createRunner(bundle, variant, options, outputs);
+  const model = new ServingModel(ref, bundle, engine, options.engine, variant, options, openSet);
   try {
     checkShapes(model);
     await model.warmUp(options.warmup);
@@ -141,6 +153,7 @@ async function createRunner(
   bundle: Bundle,
   variant: OnnxVariant | 'tfjs',
   options: ModelLoadOptions,
+  outputs: string[] | undefined,
 ): Promise<ModelRunner> {
   const cpus = cpuBudget().cpus;
   const workers = options.inferenceWorker === false ? 1 : options.inferenceWorkers || cpus;
@@ -149,6 +162,7 @@ async function createRunner(
     model: bundle.modelPath(variant),
     threads: options.threads || Math.max(1, Math.floor(cpus / workers)),
     warmUp: false,
+    ...(outputs ? { outputs } : {}),
   };
   if (options.inferenceWorker === false)
     return inlineRunner(await createEngine(engineOptions), bundle.preprocess);
@@ -157,9 +171,9 @@ async function createRunner(
 
 function checkShapes(model: ServingModel): void {
   const { engine, bundle, labels } = model;
-  if (engine.outputSize !== labels.length) {
+  if (engine.outputs[0]!.size !== labels.length) {
     throw new Error(
-      `${bundle.dir}: the model outputs ${engine.outputSize} values but labels.json has ${labels.length} labels`,
+      `${bundle.dir}: the model outputs ${engine.outputs[0]!.size} values but labels.json has ${labels.length} labels`,
     );
   }
 }

@@ -10,6 +10,7 @@ import { errors } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { feedbackRoutes } from './routes/feedback.js';
+import { identifyRoutes } from './routes/identify.js';
 import { predictRoutes } from './routes/predict.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
@@ -113,6 +114,7 @@ async function registerApi(scope: FastifyInstance, service: PlantidService): Pro
 
   statusRoutes(scope);
   predictRoutes(scope);
+  identifyRoutes(scope);
   feedbackRoutes(scope);
   adminRoutes(scope);
   await webRoutes(scope);

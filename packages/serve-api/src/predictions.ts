@@ -1,12 +1,15 @@
-import { applyTemperature, type Label } from '@plantid/core';
+import { applyTemperature, displayName, type Label } from '@plantid/core';
 
 export type { Label };
 
 export interface Prediction {
   /** Stable label id (slug) from labels.json. */
   label: string;
-  /** Display name. */
+  /** Display name: a common name (`?lang=`), else the scientific name, else the cleaned folder name. */
   name: string;
+  scientificName?: string;
+  genus?: string;
+  family?: string;
   confidence: number;
 }
 
@@ -24,7 +27,7 @@ export function topK(probabilities: Float32Array, labels: readonly Label[], k: n
   return order.slice(0, k).map((i) => {
     const label = labels[i];
     if (!label) throw new Error(`model output ${i} has no entry in labels.json (${labels.length} labels)`);
-    return { label: label.id, name: label.name, confidence: round(probabilities[i]!) };
+    return { label: label.id, name: displayName(label), confidence: round(probabilities[i]!) };
   });
 }
 

@@ -35,7 +35,15 @@ export const predictionSchema = {
       description: 'Stable label id (labels.json `id`).',
       examples: ['coleus-scutellarioides-cs'],
     },
-    name: { type: 'string', description: 'Display name.', examples: ['Coleus scutellarioides (CS)'] },
+    name: {
+      type: 'string',
+      description:
+        'Display name: the common name in `?lang=` (else English) when the bundle has a taxonomy, else the scientific name, else the folder name without numbering and abbreviations.',
+      examples: ['Coleus scutellarioides'],
+    },
+    scientificName: { type: 'string', description: 'From the taxonomy (data.taxonomy), when given.' },
+    genus: { type: 'string' },
+    family: { type: 'string' },
     confidence: {
       type: 'number',
       minimum: 0,
@@ -60,6 +68,55 @@ export const timingsSchema = {
   required: ['decodeMs', 'queueMs', 'inferMs', 'totalMs'],
 } as const;
 
+export const answerStatusSchema = {
+  $id: 'AnswerStatus',
+  type: 'string',
+  enum: ['identified', 'uncertain', 'not_recognized'],
+  description:
+    'identified: a confident species (or genus/family, see `rank`); uncertain: a species is likely but not sure (the predictions are still listed: "Not sure — maybe …"); not_recognized: probably none of the species this model knows.',
+} as const;
+
+export const answerRankSchema = {
+  $id: 'AnswerRank',
+  type: 'string',
+  enum: ['species', 'genus', 'family'],
+  description:
+    'species; genus or family when no species was sure enough but the summed probability of one genus (then family) with several known species was (`taxon`).',
+} as const;
+
+export const taxonSchema = {
+  $id: 'Taxon',
+  type: ['object', 'null'],
+  description:
+    'The genus or family answered (rank genus/family) with its known member species; null when the answer is a species.',
+  properties: {
+    rank: { type: 'string', enum: ['genus', 'family'] },
+    name: { type: 'string', examples: ['Citrus'] },
+    confidence: { type: 'number', minimum: 0, maximum: 1 },
+    members: { type: 'array', items: { $ref: 'Prediction#' } },
+  },
+  required: ['rank', 'name', 'confidence', 'members'],
+} as const;
+
+export const openSetScoreSchema = {
+  $id: 'OpenSetScore',
+  type: 'object',
+  description:
+    'The open-set score of the photo (similarity to the nearest training photo for knn-cosine; null when the bundle has no openset.json) and the thresholds applied: below `open` → not_recognized; top-1 confidence at or above `confidence` → identified.',
+  properties: {
+    score: { type: ['number', 'null'] },
+    thresholds: {
+      type: 'object',
+      properties: {
+        open: { type: ['number', 'null'] },
+        confidence: { type: 'number', minimum: 0, maximum: 1 },
+      },
+      required: ['open', 'confidence'],
+    },
+  },
+  required: ['score', 'thresholds'],
+} as const;
+
 export const predictResponseSchema = {
   $id: 'PredictResponse',
   type: 'object',
@@ -70,16 +127,24 @@ export const predictResponseSchema = {
       description: 'Prediction id; send it back with POST /v1/feedback.',
     },
     model: { $ref: 'ModelRef#' },
+    status: { $ref: 'AnswerStatus#' },
+    rank: { $ref: 'AnswerRank#' },
+    taxon: { $ref: 'Taxon#' },
+    openSet: { $ref: 'OpenSetScore#' },
     predictions: { type: 'array', items: { $ref: 'Prediction#' } },
     timings: { $ref: 'Timings#' },
   },
-  required: ['id', 'model', 'predictions', 'timings'],
+  required: ['id', 'model', 'status', 'rank', 'taxon', 'openSet', 'predictions', 'timings'],
 } as const;
 
 export const sharedSchemas = [
   errorSchema,
   modelRefSchema,
   predictionSchema,
+  answerStatusSchema,
+  answerRankSchema,
+  taxonSchema,
+  openSetScoreSchema,
   timingsSchema,
   predictResponseSchema,
 ];

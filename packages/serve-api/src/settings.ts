@@ -37,6 +37,8 @@ export interface ServeSettings {
   rateLimit: { max: number; windowMs: number };
   trustProxy: boolean;
   batching: { maxBatch: number; maxWaitMs: number };
+  /** Server-wide answer-status thresholds over the bundle's openset.json (unset = the bundle's). */
+  openSet: { open?: number; confidence?: number };
 }
 
 /** Environment variable → serve (or engine/export) key, and how to read its text. */
@@ -56,6 +58,7 @@ export const SERVE_ENV_VARS = {
   PLANTID_MAX_BATCH: { key: 'serve.batching.maxBatch', parse: 'number' },
   PLANTID_MAX_WAIT_MS: { key: 'serve.batching.maxWaitMs', parse: 'number' },
   PLANTID_INFERENCE_WORKER: { key: 'serve.inferenceWorker', parse: 'boolean' },
+  PLANTID_MIN_CONFIDENCE: { key: 'serve.openSet.confidence', parse: 'number' },
   PLANTID_INFERENCE_WORKERS: { key: 'serve.inferenceWorkers', parse: 'number' },
   PLANTID_STORE: { key: 'serve.store', parse: 'string' },
   PLANTID_ENGINE: { key: 'engine.kind', parse: 'string' },
@@ -139,6 +142,7 @@ export function resolveServeSettings(sources: SettingsSources = {}): ServeSettin
     rateLimit: { max: serve.rateLimit.max, windowMs: serve.rateLimit.windowSeconds * 1000 },
     trustProxy: serve.trustProxy,
     batching: { ...serve.batching },
+    openSet: { ...serve.openSet },
   };
 }
 

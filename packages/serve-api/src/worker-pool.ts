@@ -52,6 +52,7 @@ export async function createWorkerPool(
   return {
     inputShape: meta.inputShape,
     outputSize: meta.outputSize,
+    outputs: meta.outputs,
     description: `${meta.description}, ${workers} worker thread${workers === 1 ? '' : 's'}`,
     concurrency: workers,
     async run(batch, n) {

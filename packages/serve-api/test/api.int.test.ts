@@ -243,6 +243,7 @@ describe('the API on a real port', () => {
         '/readyz',
         '/v1/admin/reload',
         '/v1/feedback',
+        '/v1/identify',
         '/v1/models',
         '/v1/predict',
         '/v1/predict/batch',
@@ -253,6 +254,10 @@ describe('the API on a real port', () => {
       'image/*',
       'multipart/form-data',
     ]);
+    // The answer's status, rank and names, and several photos of one plant, are documented.
+    const schemas = JSON.stringify(doc);
+    for (const word of ['not_recognized', 'AnswerRank', 'scientificName', 'organs', 'minConfidence'])
+      expect(schemas).toContain(word);
     expect(doc.info.description).toMatch(/only when\s+feedback is sent with `consent: true`/);
     expect(doc.paths['/v1/feedback']!.post!.description).toContain('never read from the photo');
     const docs = await fetch(url('/docs'), { redirect: 'follow' });

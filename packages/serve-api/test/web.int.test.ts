@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test/support/chromium.js';
 import type { FeedbackRecord } from '../src/index.js';
-import { REPO_ROOT } from './fixtures/bundle.js';
+import { REPO_ROOT, UNKNOWN_PLANTS } from './fixtures/bundle.js';
 import { jpegWithGps } from './fixtures/images.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
@@ -103,6 +103,47 @@ describe('the web page in headless Chromium (phone-sized)', () => {
     // The page fits a phone: nothing wider than the viewport.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await context.close();
+  });
+
+  it('says "doesn\'t look like a plant I know" for a garden plant, and "Not sure — maybe …" when asked for more confidence', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(server.url);
+    const species = (await readdir(UNKNOWN_PLANTS)).sort()[0]!;
+    const garden = join(UNKNOWN_PLANTS, species, (await readdir(join(UNKNOWN_PLANTS, species))).sort()[0]!);
+    await page.setInputFiles('#photo', {
+      name: 'garden.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await readFile(garden),
+    });
+    await expect
+      .poll(() => page.textContent('#verdict'), { timeout: 15_000 })
+      .toMatch(/doesn't look like a plant I know.*another photo/i);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'not-recognized.png'), fullPage: true });
+    // A leaf it knows, with the identified threshold just above its confidence: "not sure".
+    const leaf = await readFile(server.bundle.heldOut[0]![0]!);
+    const form = new FormData();
+    form.append('image', new Blob([leaf]), 'leaf.jpg');
+    const direct = (await (
+      await fetch(`${server.url}/v1/predict`, { method: 'POST', body: form })
+    ).json()) as {
+      predictions: { confidence: number }[];
+    };
+    const above = (1 + direct.predictions[0]!.confidence) / 2;
+    await page.route(
+      (url) => url.pathname === '/v1/predict',
+      (route) => {
+        const url = new URL(route.request().url());
+        url.searchParams.set('minConfidence', String(above));
+        return route.continue({ url: url.href });
+      },
+    );
+    await page.setInputFiles('#photo', { name: 'leaf.jpg', mimeType: 'image/jpeg', buffer: leaf });
+    await expect
+      .poll(() => page.textContent('#verdict'), { timeout: 15_000 })
+      .toMatch(/^Not sure — maybe .+\. Another photo/);
+    expect(await page.isVisible('#predictions li.prediction')).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'not-sure.png'), fullPage: true });
+    await page.close();
   });
 
   it('shows the API error when the file is not a photo', async () => {

@@ -14,6 +14,9 @@ interface Prediction {
 interface PredictResponse {
   id: string;
   model: { name: string; version: string };
+  status: 'identified' | 'uncertain' | 'not_recognized';
+  rank: 'species' | 'genus' | 'family';
+  taxon: { rank: string; name: string; confidence: number; members: Prediction[] } | null;
   predictions: Prediction[];
 }
 interface ApiError {
@@ -36,6 +39,7 @@ const ui = {
   feedbackStatus: $<HTMLParagraphElement>('feedback-status'),
   results: $<HTMLElement>('results'),
   predictions: $<HTMLOListElement>('predictions'),
+  verdict: $<HTMLParagraphElement>('verdict'),
   feedback: $<HTMLElement>('feedback'),
   correct: $<HTMLButtonElement>('correct'),
   wrong: $<HTMLButtonElement>('wrong'),
@@ -97,7 +101,25 @@ function resetFeedback(): void {
   say('', false, ui.feedbackStatus);
 }
 
+/** What the answer status means to someone holding the plant: a name, "not sure — maybe …", or "not one I know". */
+function verdictText(result: PredictResponse): string {
+  const top = result.predictions[0];
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  if (result.status === 'not_recognized')
+    return "This doesn't look like a plant I know. Try another photo: one leaf or flower, close up, filling the frame.";
+  if (result.status === 'uncertain')
+    return `Not sure — maybe ${result.predictions
+      .slice(0, 2)
+      .map((p) => p.name)
+      .join(' or ')}. Another photo (a different leaf, the flower) would help.`;
+  if (result.taxon)
+    return `A ${result.taxon.rank} ${result.taxon.name} plant (${pct(result.taxon.confidence)}); which species is not sure: ${result.taxon.members.map((m) => m.name).join(', ')}.`;
+  return top ? `This is ${top.name} (${pct(top.confidence)}).` : '';
+}
+
 function showPredictions(result: PredictResponse): void {
+  ui.verdict.textContent = verdictText(result);
+  ui.verdict.dataset.status = result.status;
   ui.predictions.replaceChildren(
     ...result.predictions.map((p) => {
       const item = document.createElement('li');

@@ -3,7 +3,7 @@ import { backboneFingerprint } from './backbone/source.js';
 import { type TrainInputs, trainModel } from './train-model.js';
 import { validateTrainConfig } from './validate.js';
 
-/** The train stage: reads the dataset stage's output, writes model/, model.onnx, labels.json, preprocess.json, history.json, train.json. */
+/** The train stage: reads the dataset stage's output, writes model/, model.onnx, the open-set bank, labels.json, preprocess.json, history.json, train.json. */
 export const trainStage = defineStage<TrainInputs>({
   name: 'train',
   description:
@@ -13,7 +13,15 @@ export const trainStage = defineStage<TrainInputs>({
   needs: ['dataset'],
   readers: { dataset: readDatasetOutput },
   configKeys: ['seed', 'preprocess', 'augment', 'model', 'train'],
-  outputs: ['model/model.json', 'model.onnx', 'labels.json', 'preprocess.json', 'history.json', 'train.json'],
+  outputs: [
+    'model/model.json',
+    'model.onnx',
+    'openset-bank.f16',
+    'labels.json',
+    'preprocess.json',
+    'history.json',
+    'train.json',
+  ],
   validate: validateTrainConfig,
   fingerprint: (config, configDir) => backboneFingerprint(config.model.weights, configDir),
   run: (ctx) => trainModel(ctx),

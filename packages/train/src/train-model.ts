@@ -18,7 +18,7 @@ import {
   writeTrainRecord,
 } from '@plantid/core';
 import { saveLayersModel } from '@plantid/engine';
-import { layersModelToOnnx } from '@plantid/onnx-convert';
+import { layersModelToOnnx, servedOutputs } from '@plantid/onnx-convert';
 import {
   type AugmentSpec,
   augmentFromConfig,
@@ -37,6 +37,7 @@ import {
 } from './backbone/cut.js';
 import { type BackboneSource, loadBackboneModel, resolveBackbone } from './backbone/source.js';
 import { nativeBackendAvailable, useTrainingBackend } from './backend.js';
+import { cleanViews, finetunedFeatures, writeBank } from './bank.js';
 import { checkSplitSizes, type TrainingData, type TrainingRecord, trainingData } from './dataset-input.js';
 import { VectorCache } from './embed/cache.js';
 import { type EmbedReport, embedViews, gatherViews, type ViewId } from './embed/compute.js';
@@ -355,6 +356,17 @@ async function writeTrainOutputs(
 
   await saveLayersModel(model, join(ctx.outDir, TRAIN_MODEL_DIR));
   await writeOnnxModel(model, join(ctx.outDir, TRAIN_MODEL_ONNX), log);
+  await writeBank(
+    ctx.outDir,
+    phase2
+      ? finetunedFeatures(
+          phase2.split,
+          cleanViews(embedded.activations!.train, config.augment.views),
+          backbone.extractor.dim,
+        )
+      : cleanViews(embedded.features.train, config.augment.views),
+    phase2 ? 'train (clean views, fine-tuned backbone)' : 'train (clean views)',
+  );
   await writeLabels(join(ctx.outDir, 'labels.json'), data.labels);
   await writePreprocessSpec(join(ctx.outDir, 'preprocess.json'), spec);
   await writeJsonAtomic(join(ctx.outDir, 'history.json'), [...phase1.history, ...(phase2?.history ?? [])]);
@@ -426,11 +438,14 @@ async function writeTrainOutputs(
   };
 }
 
-/** The trained model as ONNX for evaluate's fast engine; a model the converter refuses is evaluated with tfjs. */
+/**
+ * The trained model as ONNX for evaluate's fast engine, with the open-set outputs (probabilities,
+ * embedding, logits); a model the converter refuses is evaluated with tfjs.
+ */
 async function writeOnnxModel(model: tf.LayersModel, path: string, log: Logger): Promise<void> {
   let bytes: Uint8Array;
   try {
-    bytes = layersModelToOnnx(model, { name: model.name });
+    bytes = layersModelToOnnx(model, { name: model.name, ...servedOutputs(model) });
   } catch (error) {
     log.warn(
       `no model.onnx: the ONNX converter refused the model (${errorLine(error)}); evaluate will use tfjs`,

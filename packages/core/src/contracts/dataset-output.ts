@@ -7,6 +7,7 @@ import { DETAIL_LENGTH } from '../near-duplicates/rule.js';
 import { ContractError, readJsonContract } from './contract-error.js';
 import { LABELS_FILE, type Label, readLabels } from './labels.js';
 import { MANIFEST_FILE, type ManifestRecord, readManifest, recordFile } from './manifest.js';
+import { NEGATIVES_FILE, type NegativeRecord, readNegatives } from './negatives.js';
 
 /** Fine-detail signatures of every manifest record, in manifest order (DETAIL_LENGTH int8 each). */
 export const SIGNATURES_FILE = 'signatures.bin';
@@ -57,6 +58,8 @@ export interface DatasetOutput {
   records: (ManifestRecord & { file: string })[];
   labels: Label[];
   classWeights: Record<string, number>;
+  /** Photos of `data.negatives` (none of the classes), with their own val/test split; empty without. */
+  negatives: NegativeRecord[];
   /** signatures.bin, read on demand (only the leakage re-check needs it). */
   signatures(): Promise<Int8Array[]>;
 }
@@ -74,6 +77,7 @@ export async function readDatasetOutput(dir: string, context: StageReadContext):
     records,
     labels: await readLabels(join(dir, LABELS_FILE), HINT),
     classWeights: await readJsonContract(classWeightsSchema, join(dir, CLASS_WEIGHTS_FILE), HINT),
+    negatives: await readNegatives(join(dir, NEGATIVES_FILE), HINT),
     signatures: () => readSignatures(dir, records.length),
   };
 }

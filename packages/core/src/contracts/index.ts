@@ -5,6 +5,8 @@ export * from './feedback.js';
 export * from './labels.js';
 export * from './manifest.js';
 export * from './metrics.js';
+export * from './negatives.js';
+export * from './openset.js';
 export * from './preprocess-spec.js';
 export * from './stage-outputs.js';
 export * from './train-record.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readJsonContract, writeJsonContract } from './contract-error.js';
 import { labelsSchema } from './labels.js';
+import { OPEN_SET_SCORES } from './openset.js';
 
 export const METRICS_FILE = 'metrics.json';
 
@@ -70,6 +71,86 @@ export const leakPairSchema = z.object({
   detail: z.number(),
 });
 
+/** How well a score tells known photos from negatives: AUROC and the share of negatives let through when 95 % of known photos are. */
+export const separationSchema = z.object({
+  auroc: z.number().min(0).max(1),
+  fprAt95: z.number().min(0).max(1),
+  known: z.number().int().nonnegative(),
+  unknown: z.number().int().nonnegative(),
+});
+
+/** How photos were answered: counts per status; `identifiedRight` only for photos of known classes. */
+export const statusCountsSchema = z.object({
+  count: z.number().int().nonnegative(),
+  identified: z.number().int().nonnegative(),
+  identifiedRight: z.number().int().nonnegative().nullable(),
+  uncertain: z.number().int().nonnegative(),
+  notRecognized: z.number().int().nonnegative(),
+});
+
+/** The open-set part of metrics.json: every candidate score, the chosen one, its thresholds, the statuses they give and fusion. */
+export const openSetMetricsSchema = z.object({
+  score: z.enum(OPEN_SET_SCORES),
+  /** `evaluate.openSet.score` as configured, what the choice was made on, and why. */
+  choice: z.object({
+    configured: z.string(),
+    chosenWith: z.enum(['val', 'val+negatives']),
+    reason: z.string(),
+  }),
+  warnings: z.array(z.string()),
+  negatives: z.object({
+    val: z.number().int().nonnegative(),
+    test: z.number().int().nonnegative(),
+    groups: z.object({ val: z.array(z.string()), test: z.array(z.string()) }),
+  }),
+  candidates: z.array(
+    z.object({
+      score: z.enum(OPEN_SET_SCORES),
+      available: z.boolean(),
+      note: z.string().nullable(),
+      /** Val photos against the val negatives (what the choice reads). */
+      val: separationSchema.nullable(),
+      /** Test photos against the test negatives (held out from every choice). */
+      test: separationSchema.nullable(),
+    }),
+  ),
+  temperature: z.number().positive(),
+  thresholds: z.object({ open: z.number(), confidence: z.number() }),
+  rule: z.object({
+    valKeepsOpen: z.number(),
+    valKeepsConfidence: z.number(),
+    chosenWith: z.enum(['val', 'val+negatives']),
+    negativesNotIdentified: z.number().nullable(),
+  }),
+  statuses: z.object({
+    val: statusCountsSchema,
+    test: statusCountsSchema,
+    negativesVal: statusCountsSchema.nullable(),
+    negativesTest: statusCountsSchema.nullable(),
+  }),
+  /** Test photos of one class fused in groups (mean of calibrated log-probabilities, mean score). */
+  fusion: z.array(
+    z.object({
+      photos: z.number().int().positive(),
+      groups: z.number().int().nonnegative(),
+      top1: z.number().nullable(),
+      identifiedRight: z.number().nullable(),
+      negativeGroups: z.number().int().nonnegative(),
+      negativesNotIdentified: z.number().nullable(),
+    }),
+  ),
+  /** Thinned curves of the chosen score: share of known photos kept and of negatives accepted per threshold. */
+  curves: z.array(
+    z.object({
+      score: z.enum(OPEN_SET_SCORES),
+      split: z.enum(['val', 'test']),
+      points: z.array(
+        z.object({ threshold: z.number(), keptKnown: z.number(), acceptedUnknown: z.number() }),
+      ),
+    }),
+  ),
+});
+
 /** `evaluate/metrics.json`: what export bundles and serving reads (`calibration.temperature`). */
 export const metricsFileSchema = z.object({
   version: z.literal(1),
@@ -99,6 +180,8 @@ export const metricsFileSchema = z.object({
     pairs: z.array(leakPairSchema),
   }),
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  /** Open-set scores and the answer status thresholds; null in metrics written before them. */
+  openSet: openSetMetricsSchema.nullable().default(null),
   previous: z
     .object({ runId: z.string(), sameConfig: z.boolean(), testTop1: z.number(), testMacroF1: z.number() })
     .nullable(),
@@ -111,7 +194,11 @@ export type SplitMetrics = z.infer<typeof splitMetricsSchema>;
 export type GateCheck = z.infer<typeof gateCheckSchema>;
 export type GateResult = z.infer<typeof gateResultSchema>;
 export type LeakPair = z.infer<typeof leakPairSchema>;
-export type MetricsFile = z.infer<typeof metricsFileSchema>;
+export type MetricsFile = z.output<typeof metricsFileSchema>;
+export type MetricsFileInput = z.input<typeof metricsFileSchema>;
+export type OpenSetMetrics = z.infer<typeof openSetMetricsSchema>;
+export type StatusCounts = z.infer<typeof statusCountsSchema>;
+export type Separation = z.infer<typeof separationSchema>;
 
 const HINT = 'run the evaluate stage again (pipeline run --from evaluate)';
 
@@ -119,6 +206,6 @@ export function readMetricsFile(path: string): Promise<MetricsFile> {
   return readJsonContract(metricsFileSchema, path, HINT);
 }
 
-export function writeMetricsFile(path: string, metrics: MetricsFile): Promise<void> {
+export function writeMetricsFile(path: string, metrics: MetricsFileInput): Promise<void> {
   return writeJsonContract(metricsFileSchema, path, metrics);
 }

@@ -1,5 +1,6 @@
 export * from './charts.js';
 export * from './cpus.js';
+export * from './float16.js';
 export * from './images.js';
 export * from './pool.js';
 export * from './random.js';

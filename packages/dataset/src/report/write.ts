@@ -5,6 +5,7 @@ import {
   createRandom,
   LABELS_FILE,
   MANIFEST_FILE,
+  NEGATIVES_FILE,
   renderSvg,
   SIGNATURES_FILE,
   shuffle,
@@ -14,6 +15,7 @@ import {
   writeJsonContract,
   writeLabels,
   writeManifest,
+  writeNegatives,
 } from '@plantid/core';
 import type { PreparedDataset } from '../build.js';
 import { classDistributionSpec, histogramSpec, meanColourSpec, sizeScatterSpec } from './charts.js';
@@ -41,6 +43,7 @@ export async function writeOutputs(
   await writeFileAtomic(join(outDir, SIGNATURES_FILE), p.signatures);
   await writeLabels(join(outDir, LABELS_FILE), p.labels);
   await writeJsonContract(classWeightsSchema, join(outDir, CLASS_WEIGHTS_FILE), p.classWeights);
+  await writeNegatives(join(outDir, NEGATIVES_FILE), p.negatives);
 
   const decoded = p.records.map((r, i) => ({ r, a: p.analyses[i]! })).filter(({ r }) => r.width !== null);
   const flaggedAll = p.records
@@ -109,6 +112,14 @@ export async function writeOutputs(
       linkedPairs: p.duplicates.sequencePairs.length,
     },
     leakage: p.leakage,
+    negatives: {
+      photos: p.negatives.length,
+      groups: [...new Set(p.negatives.map((n) => n.group))].map((group) => ({
+        group,
+        split: p.negatives.find((n) => n.group === group)!.split,
+        photos: p.negatives.filter((n) => n.group === group).length,
+      })),
+    },
     classes: p.classes,
     imbalanceRatio: p.imbalanceRatio,
     classWeights: p.classWeights,

@@ -156,3 +156,53 @@ export function perClassSpec(
     },
   };
 }
+
+/** Accepted unknowns against kept known photos for the chosen open-set score, val and test, with the fitted threshold marked. */
+export function openSetCurveSpec(
+  curves: {
+    split: string;
+    score: string;
+    points: { threshold: number; keptKnown: number; acceptedUnknown: number }[];
+  }[],
+  chosen: { keptKnown: number; acceptedUnknown: number; split: string }[],
+): TopLevelSpec {
+  const values = curves.flatMap((c) => c.points.map((p) => ({ ...p, series: `${c.score}, ${c.split}` })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Open set: photos of the classes kept vs negatives accepted',
+    config: font,
+    width: 360,
+    height: 360,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', point: false },
+        encoding: {
+          x: {
+            field: 'acceptedUnknown',
+            type: 'quantitative',
+            title: 'negatives accepted (not not_recognized)',
+            scale: { domain: [0, 1] },
+          },
+          y: {
+            field: 'keptKnown',
+            type: 'quantitative',
+            title: 'known photos kept',
+            scale: { domain: [0, 1] },
+          },
+          color: { field: 'series', type: 'nominal', title: null },
+          order: { field: 'threshold', type: 'quantitative' },
+        },
+      },
+      {
+        data: { values: chosen.map((c) => ({ ...c, label: `threshold (${c.split})` })) },
+        mark: { type: 'point', shape: 'diamond', size: 120, filled: true, color: 'black' },
+        encoding: {
+          x: { field: 'acceptedUnknown', type: 'quantitative' },
+          y: { field: 'keptKnown', type: 'quantitative' },
+          tooltip: [{ field: 'label' }],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,4 +1,4 @@
-import type { GateResult, LeakPair, SplitMetrics } from '@plantid/core';
+import type { GateResult, LeakPair, OpenSetMetrics, SplitMetrics } from '@plantid/core';
 
 export interface GalleryItem {
   path: string;
@@ -36,6 +36,9 @@ export interface ReportInput {
   gallery: GalleryItem[];
   misclassifiedTotal: number;
   previous: PreviousComparison | null;
+  openSet: OpenSetMetrics | null;
+  /** SVG of the open-set curves; null without negatives. */
+  openSetChart: string | null;
 }
 
 const esc = (s: string | number) =>
@@ -86,6 +89,36 @@ function gateBlock(input: ReportInput): string {
       ? `<ul>${input.gateFailures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
       : ''
   }<table><tr><th>threshold</th><th>measured</th><th>required</th><th>actual</th><th>result</th></tr>${rows}</table>${recallNote}</div>`;
+}
+
+function openSetBlock(o: OpenSetMetrics | null, chart: string | null): string {
+  if (!o) return '<p class="muted">No open-set fit.</p>';
+  const sep = (x: { auroc: number; fprAt95: number } | null) =>
+    x ? `${num(x.auroc)} / ${pct(x.fprAt95)}` : '—';
+  const candidates = o.candidates
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.score)}${c.score === o.score ? ' (chosen)' : ''}</td><td>${sep(c.val)}</td><td>${sep(c.test)}</td><td>${esc(c.note ?? '')}</td></tr>`,
+    )
+    .join('');
+  const status = (name: string, s: OpenSetMetrics['statuses']['test'] | null) =>
+    s
+      ? `<tr><td>${name}</td><td>${s.count}</td><td>${pct(s.identified / Math.max(1, s.count))}${s.identifiedRight === null ? '' : ` (right ${pct(s.identifiedRight / Math.max(1, s.count))})`}</td><td>${pct(s.uncertain / Math.max(1, s.count))}</td><td>${pct(s.notRecognized / Math.max(1, s.count))}</td></tr>`
+      : '';
+  const fusion = o.fusion
+    .map(
+      (f) =>
+        `<tr><td>${f.photos}</td><td>${f.groups}</td><td>${f.top1 === null ? '—' : pct(f.top1)}</td><td>${f.identifiedRight === null ? '—' : pct(f.identifiedRight)}</td><td>${f.negativesNotIdentified === null ? '—' : pct(f.negativesNotIdentified)}</td></tr>`,
+    )
+    .join('');
+  return `<p>Score <b>${esc(o.score)}</b> (${esc(o.choice.reason)}); not_recognized below <b>${num(o.thresholds.open, 4)}</b>, identified from top-1 confidence <b>${num(o.thresholds.confidence, 4)}</b> (val keeps ${pct(o.rule.valKeepsOpen)} / ${pct(o.rule.valKeepsConfidence)}, chosen with ${esc(o.rule.chosenWith)}).</p>
+${o.warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('')}
+<table class="compare"><tr><th>score</th><th>val AUROC / FPR@95</th><th>test AUROC / FPR@95</th><th>note</th></tr>${candidates}</table>
+<h3>Answer status</h3>
+<table class="compare"><tr><th>photos</th><th>n</th><th>identified</th><th>uncertain</th><th>not_recognized</th></tr>${status('test', o.statuses.test)}${status('val', o.statuses.val)}${status('negatives (test groups)', o.statuses.negativesTest)}${status('negatives (val groups)', o.statuses.negativesVal)}</table>
+<h3>Several photos of one class (test, fused)</h3>
+<table class="compare"><tr><th>photos</th><th>groups</th><th>top-1</th><th>identified &amp; right</th><th>negative groups not identified</th></tr>${fusion}</table>
+${chart ? `<div class="chart">${chart}</div>` : ''}`;
 }
 
 function previousBlock(previous: PreviousComparison | null): string {
@@ -185,6 +218,8 @@ export function renderReportHtml(input: ReportInput): string {
 <p class="muted">run <code>${esc(input.runId)}</code> · ${esc(input.created)} · ${esc(input.engine)}</p>
 ${gateBlock(input)}
 ${figures(input)}
+<h2>"Not sure" and "not a plant I know" (open set)</h2>
+<section id="openset">${openSetBlock(input.openSet, input.openSetChart)}</section>
 <h2>Change against the previous run</h2>
 <section id="previous">${previousBlock(input.previous)}</section>
 <h2>Confusion matrix (test)</h2>

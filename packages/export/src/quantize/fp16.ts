@@ -1,5 +1,5 @@
+import { toFloat16Bits } from '@plantid/core';
 import { decodeModel, encodeModel } from '@plantid/onnx-convert';
-import { toFloat16Bits } from './float16.js';
 import {
   DataType,
   elementCount,

@@ -8,7 +8,7 @@ import {
   WorkError,
   writeJsonAtomic,
 } from '@plantid/core';
-import { layersModelToOnnx } from '@plantid/onnx-convert';
+import { layersModelToOnnx, servedOutputs } from '@plantid/onnx-convert';
 import { specViews, viewName } from '@plantid/preprocess';
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetRecord } from '../card/data-summary.js';
@@ -34,7 +34,7 @@ export async function buildCheckedOnnx(
   records: readonly (DatasetRecord & { file: string })[],
 ): Promise<CheckedOnnx> {
   const { config, log } = ctx;
-  const fp32 = layersModelToOnnx(model, { name: config.model.name });
+  const fp32 = layersModelToOnnx(model, { name: config.model.name, ...servedOutputs(model) });
   log.info(`converted to ONNX: ${(fp32.byteLength / 1e6).toFixed(2)} MB`);
   const quantized = await quantizeVariants(fp32, config.export.quantize, log);
   const onnx: CheckedOnnx['onnx'] = { fp32, ...quantized.onnx };

@@ -173,6 +173,7 @@ async function writeExportBundle(
     labels: train.labels,
     preprocess: train.preprocess,
     ...(parts.metrics !== null ? { metrics: parts.metrics } : {}),
+    openSet: ctx.inputs.evaluate?.openSet ?? null,
     card,
     hashes: parts.hashes,
     backbone,

@@ -5,7 +5,7 @@ import {
   createMemoryLogger,
   hashJson,
   type ManifestRecord,
-  type MetricsFile,
+  type MetricsFileInput,
   type PlantidConfig,
   type PlantidConfigInput,
   type Progress,
@@ -249,7 +249,7 @@ function trainRecord() {
 }
 
 /** An evaluate metrics.json: test top-1 8/9 and a calibration temperature of 1.21. */
-function metricsFile(labels: { index: number; id: string; name: string }[]): MetricsFile {
+function metricsFile(labels: { index: number; id: string; name: string }[]): MetricsFileInput {
   const split = (top1: number): SplitMetrics => ({
     count: 9,
     top1,

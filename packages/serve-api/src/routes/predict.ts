@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type AnswerOptions, answerFor } from '../answer.js';
 import { BODY_ERRORS, errorBody, errorResponses, errors, isApiError } from '../errors.js';
 import { type InferenceResult, inferImage, roundMs } from '../infer.js';
 import { readPredictInput, type UploadedImage } from '../input.js';
@@ -14,14 +15,38 @@ import type { PlantidService } from '../service.js';
  * handler checks against `model.labels.length` and the OpenAPI document is filled in from the
  * same model (`describeTopK`), so it changes with a reload.
  */
-const topKField = {
+export const topKField = {
   type: 'integer',
   minimum: 1,
   description:
     'How many predictions to return: 1 to the number of classes of the loaded model; default serve.topK.',
 } as const;
 
-const jsonImage = {
+export const minConfidenceField = {
+  type: 'number',
+  minimum: 0,
+  maximum: 1,
+  description:
+    'Top-1 confidence at or above which the answer is `identified` (else `uncertain`); default serve.openSet.confidence, else the threshold evaluate fitted into the bundle.',
+} as const;
+
+const langField = {
+  type: 'string',
+  pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$',
+  description:
+    'Language of the display names (`en`, `vi`, `tl`, …) when the bundle has a taxonomy; English, then the scientific name, without one.',
+} as const;
+
+/** The query string of the predict routes. */
+export const predictQuery = {
+  type: 'object',
+  properties: { topK: topKField, minConfidence: minConfidenceField, lang: langField },
+  additionalProperties: false,
+} as const;
+
+export type PredictQuery = { topK?: number; minConfidence?: number; lang?: string };
+
+export const jsonImage = {
   type: 'string',
   contentEncoding: 'base64',
   contentMediaType: 'image/*',
@@ -29,7 +54,7 @@ const jsonImage = {
     'The photo file, base64 (a data: URL works too). It must decode to a JPEG, PNG, WebP, GIF, TIFF or AVIF: other bytes are answered with IMAGE_EMPTY, IMAGE_UNDECODABLE or IMAGE_UNSUPPORTED_TYPE.',
 } as const;
 
-const photoFile = {
+export const photoFile = {
   type: 'string',
   format: 'binary',
   description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
@@ -72,7 +97,7 @@ function requestBodies(photos: { max: number }) {
 }
 
 /** Adds the multipart and raw-image bodies to a route's OpenAPI entry (validation stays JSON-only). */
-function documentUploads(multipart: object, rawImage: boolean) {
+export function documentUploads(multipart: object, rawImage: boolean) {
   return ({ schema, url }: { schema: unknown; url: string }) => {
     const s = schema as { body?: { content?: Record<string, unknown> } };
     const content = {
@@ -85,7 +110,7 @@ function documentUploads(multipart: object, rawImage: boolean) {
 }
 
 /** Writes the loaded model's class count as topK's maximum into the query parameter and every body. */
-function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
+export function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
   const classes = model.labels.length;
   for (const parameter of operation.parameters ?? [])
     if (parameter.name === 'topK' && parameter.schema) parameter.schema.maximum = classes;
@@ -95,7 +120,7 @@ function describeTopK(operation: OpenApiOperation, model: ServingModel): void {
   }
 }
 
-const PREDICT_ERRORS = [
+export const PREDICT_ERRORS = [
   ...BODY_ERRORS,
   'IMAGE_MISSING',
   'IMAGE_EMPTY',
@@ -123,7 +148,7 @@ export function predictRoutes(app: FastifyInstance): void {
   const singleBodies = requestBodies(single);
   const batchBodies = requestBodies(batch);
 
-  app.post<{ Querystring: { topK?: number } }>(
+  app.post<{ Querystring: PredictQuery }>(
     '/v1/predict',
     {
       bodyLimit: jsonBodyLimit,
@@ -149,9 +174,10 @@ export function predictRoutes(app: FastifyInstance): void {
         summary: 'Identify the plant in one photo',
         description:
           'Send the photo as multipart field `image`, as JSON `{ "image": "<base64>" }`, or as the raw body with an image Content-Type. ' +
-          'Returns the top-k species with calibrated confidences and a prediction id for feedback.',
+          'Returns the answer `status` (identified, uncertain: a species is likely but not sure, not_recognized: probably none of the known species), ' +
+          'its `rank` (species, or genus/family when only their summed probability is sure), the top-k species with calibrated confidences and names, and a prediction id for feedback.',
         tags: ['predict'],
-        querystring: { type: 'object', properties: { topK: topKField }, additionalProperties: false },
+        querystring: predictQuery,
         body: { content: { 'application/json': { schema: singleBodies.json } } },
         response: { 200: { $ref: 'PredictResponse#' }, ...errorResponses(...PREDICT_ERRORS) },
       },
@@ -172,14 +198,22 @@ export function predictRoutes(app: FastifyInstance): void {
           topK: k,
           field: image.field,
         });
-        return await respond(service, request, model, image, result, started);
+        return await respond(
+          service,
+          request,
+          model,
+          image,
+          result,
+          started,
+          answerOptions(service, request.query, k),
+        );
       } finally {
         model.release();
       }
     },
   );
 
-  app.post<{ Querystring: { topK?: number } }>(
+  app.post<{ Querystring: PredictQuery }>(
     '/v1/predict/batch',
     {
       bodyLimit: jsonBodyLimit * settings.maxBatchImages,
@@ -194,7 +228,7 @@ export function predictRoutes(app: FastifyInstance): void {
           `Up to serve.maxBatchImages (${settings.maxBatchImages}) photos: repeat multipart field \`image\`, or JSON \`{ "images": ["<base64>", ...] }\`. ` +
           'Each photo gets its own result in input order; a bad photo gets an `error` (the same one /v1/predict would answer) without failing the others.',
         tags: ['predict'],
-        querystring: { type: 'object', properties: { topK: topKField }, additionalProperties: false },
+        querystring: predictQuery,
         body: { content: { 'application/json': { schema: batchBodies.json } } },
         response: {
           200: {
@@ -209,6 +243,10 @@ export function predictRoutes(app: FastifyInstance): void {
                     index: { type: 'integer' },
                     filename: { type: 'string' },
                     id: { type: 'string', format: 'uuid' },
+                    status: { $ref: 'AnswerStatus#' },
+                    rank: { $ref: 'AnswerRank#' },
+                    taxon: { $ref: 'Taxon#' },
+                    openSet: { $ref: 'OpenSetScore#' },
                     predictions: { type: 'array', items: { $ref: 'Prediction#' } },
                     timings: { $ref: 'Timings#' },
                     error: { $ref: 'Error#' },
@@ -244,7 +282,15 @@ export function predictRoutes(app: FastifyInstance): void {
               return {
                 index,
                 filename: image.filename,
-                ...(await respond(service, request, model, image, result, started)),
+                ...(await respond(
+                  service,
+                  request,
+                  model,
+                  image,
+                  result,
+                  started,
+                  answerOptions(service, request.query, k),
+                )),
               };
             } catch (error) {
               if (!isApiError(error) || error.statusCode >= 500) throw error;
@@ -260,12 +306,21 @@ export function predictRoutes(app: FastifyInstance): void {
   );
 }
 
-function limits(service: PlantidService) {
+export function answerOptions(service: PlantidService, query: PredictQuery, k: number): AnswerOptions {
+  return {
+    topK: k,
+    server: service.settings.openSet,
+    ...(query.lang !== undefined ? { lang: query.lang } : {}),
+    ...(query.minConfidence !== undefined ? { minConfidence: query.minConfidence } : {}),
+  };
+}
+
+export function limits(service: PlantidService) {
   return { maxBytes: service.settings.maxUploadBytes, maxPixels: service.settings.maxPixels };
 }
 
 /** topK from the query or the body (the query wins); each one given must be within 1..classes. */
-function resolveTopK(given: (number | undefined)[], model: ServingModel, fallback: number): number {
+export function resolveTopK(given: (number | undefined)[], model: ServingModel, fallback: number): number {
   const classes = model.labels.length;
   const requested = given.filter((k) => k !== undefined);
   for (const k of requested) {
@@ -285,9 +340,11 @@ async function respond(
   image: UploadedImage,
   result: InferenceResult,
   started: number,
+  options: AnswerOptions,
 ) {
   const id = randomUUID();
-  const top1 = result.predictions[0]!;
+  const answer = answerFor(model, result.probabilities, result.openSetScore, options);
+  const top1 = answer.predictions[0]!;
   const totalMs = performance.now() - started;
   // Awaited, so feedback sent to another replica right after finds it; a store that is down costs
   // this prediction its feedback, never its answer.
@@ -322,6 +379,7 @@ async function respond(
       predictionId: id,
       inputSha256: result.inputSha256,
       top1: { label: top1.label, confidence: top1.confidence },
+      status: answer.status,
       latencyMs: roundMs(totalMs),
       model: model.summary,
       batchSize: result.batchSize,
@@ -331,7 +389,11 @@ async function respond(
   return {
     id,
     model: model.summary,
-    predictions: result.predictions,
+    status: answer.status,
+    rank: answer.rank,
+    taxon: answer.taxon,
+    openSet: answer.openSet,
+    predictions: answer.predictions,
     timings: {
       decodeMs: roundMs(result.timings.decodeMs),
       queueMs: roundMs(result.timings.queueMs),

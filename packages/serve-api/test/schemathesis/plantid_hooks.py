@@ -14,7 +14,8 @@ import zlib
 import schemathesis
 
 PHOTOS = [open(path, "rb").read() for path in os.environ["PLANTID_ST_PHOTOS"].split(os.pathsep)]
-PREDICT_PATHS = {"/v1/predict", "/v1/predict/batch"}
+PREDICT_PATHS = {"/v1/predict", "/v1/predict/batch", "/v1/identify"}
+ORGANS = ["leaf", "flower", "fruit", "bark", "habit", "auto"]
 
 
 def _photo(case, index):
@@ -49,6 +50,11 @@ def map_case(context, case):
                 body[field] = [_real(case, i, as_base64) for i in range(len(value))]
             elif value is not None:
                 body[field] = _real(case, 0, as_base64)
+        # /v1/identify: one organ per photo, as the description says (the schema cannot tie the lengths).
+        organs = body.get("organs")
+        images = body.get("images")
+        if isinstance(organs, list) and organs and isinstance(images, list):
+            body["organs"] = [organs[i] if i < len(organs) else ORGANS[i % len(ORGANS)] for i in range(len(images))]
     return case
 
 

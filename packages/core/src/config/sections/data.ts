@@ -32,6 +32,19 @@ export const dataSchema = z
       .describe('Several sources, each with its own name and licence.')
       .optional(),
     license: z.string().describe('Licence of the images under `root`.').optional(),
+    negatives: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Folders of photos that are none of the classes (other plants, non-plants); sub-folders are groups (e.g. species). They never enter train/val/test: evaluate fits and checks the "not a plant I know" threshold on them.',
+      ),
+    taxonomy: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'CSV or YAML: one row per class (folder name or label id) with scientificName, genus, family, common names per language (columns en, vi, tl, …) and sensitive (true hides locations). Carried in labels.json and the bundle.',
+      ),
     minSide: positiveInt
       .default(96)
       .describe('Images whose shorter side is below this are flagged too_small.'),

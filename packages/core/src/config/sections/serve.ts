@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeInt, positiveInt, positiveNumber } from './common.js';
+import { fraction, nonNegativeInt, positiveInt, positiveNumber } from './common.js';
 
 export const serveSchema = z
   .strictObject({
@@ -47,6 +47,24 @@ export const serveSchema = z
       .min(16, 'use at least 16 characters')
       .optional()
       .describe('Bearer token for /v1/admin routes; unset = admin routes off.'),
+    openSet: z
+      .strictObject({
+        open: z
+          .number()
+          .optional()
+          .describe(
+            "Overrides the bundle's not_recognized threshold (openset.json thresholds.open, in the score's units).",
+          ),
+        confidence: fraction
+          .optional()
+          .describe(
+            "Overrides the bundle's identified threshold (top-1 confidence); a request's minConfidence overrides both.",
+          ),
+      })
+      .prefault({})
+      .describe(
+        'Server-wide thresholds of the answer status; unset = the ones evaluate fitted into the bundle.',
+      ),
     feedbackDir: z
       .string()
       .min(1)

@@ -36,3 +36,27 @@ export function fromFloat16Bits(bits: number): number {
   if (exponent === 0x1f) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY;
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
+
+/** float32 values as little-endian IEEE half-precision bytes (2 per value). */
+export function encodeFloat16(values: Float32Array | readonly number[]): Uint8Array {
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) bits[i] = toFloat16Bits(values[i]!);
+  return littleEndian(new Uint8Array(bits.buffer));
+}
+
+/** Little-endian IEEE half-precision bytes back to float32 values. */
+export function decodeFloat16(bytes: Uint8Array): Float32Array {
+  if (bytes.byteLength % 2 !== 0) throw new Error(`float16 data has an odd byte count (${bytes.byteLength})`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.byteLength / 2);
+  for (let i = 0; i < out.length; i++) out[i] = fromFloat16Bits(view.getUint16(i * 2, true));
+  return out;
+}
+
+const bigEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
+
+function littleEndian(bytes: Uint8Array): Uint8Array {
+  if (!bigEndianHost) return bytes;
+  for (let i = 0; i < bytes.length; i += 2) [bytes[i], bytes[i + 1]] = [bytes[i + 1]!, bytes[i]!];
+  return bytes;
+}

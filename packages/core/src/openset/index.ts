@@ -1,0 +1,3 @@
+export * from './scorer.js';
+export * from './scores.js';
+export * from './status.js';
