@@ -59,6 +59,17 @@ describe('"not sure" and "not a plant I know" (answer status)', () => {
       if (body.status === 'identified' && body.predictions[0]!.label === expected) right++;
     }
     expect(right / known.length).toBeGreaterThanOrEqual(0.7);
+
+    // The dashboards' share of "not sure" answers reads these counters.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const count = (status: string) =>
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith('plantid_answers_total{') && line.includes(`status="${status}"`))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    expect(count('not_recognized')).toBe(unknownAnswers.filter((a) => a.status === 'not_recognized').length);
+    expect(count('identified')).toBeGreaterThanOrEqual(right);
+    expect(metrics).toMatch(/^plantid_openset_score_count\{[^}]*\} [1-9]/m);
   });
 
   it('says which score and thresholds decided, and minConfidence per request moves the identified threshold', async () => {

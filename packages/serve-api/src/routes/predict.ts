@@ -368,8 +368,9 @@ async function respond(
   service.metrics.predictions.inc({ label: top1.label });
   observeAnswer(service.metrics, {
     model: model.summary,
-    status: 'identified',
+    status: answer.status,
     top1Confidence: top1.confidence,
+    ...(result.openSetScore === null ? {} : { opensetScore: result.openSetScore }),
     timings: result.timings,
   });
   // The request log: one line per prediction, never the image bytes.
