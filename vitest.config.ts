@@ -3,10 +3,6 @@ import { HIDDEN_SHARED, INTEGRATION_SUFFIXES } from './test/support/tiers.js';
 
 const everyTest = ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 const integration = everyTest.flatMap((glob) => INTEGRATION_SUFFIXES.map((s) => glob.replace('.test.ts', s)));
-// The garden example trains on 3,000 photos × 3 views at 320 px: too long for every CI run's budget,
-// so it runs on request (`pnpm test:garden`), not in `pnpm test`.
-const garden = 'apps/pipeline/test/garden.e2e.test.ts';
-const withGarden = process.env.PLANTID_GARDEN_E2E === '1';
 
 // One vitest process for the whole monorepo: on 2 cores, one worker pool beats
 // one process per package. Workspace packages resolve to their TypeScript sources.
@@ -39,14 +35,7 @@ export default defineConfig({
           },
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'integration',
-          include: withGarden ? [garden] : integration,
-          exclude: withGarden ? [] : [garden],
-        },
-      },
+      { extends: true, test: { name: 'integration', include: integration } },
     ],
   },
 });
