@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { answerFor, fuse } from '../answer.js';
 import { errorResponses, errors } from '../errors.js';
 import { inferImage, roundMs } from '../infer.js';
 import { readPredictInput } from '../input.js';
+import { keepForFeedback } from './keep-for-feedback.js';
 import {
   answerOptions,
   describeTopK,
@@ -146,26 +146,12 @@ export function identifyRoutes(app: FastifyInstance): void {
         const photos = results.map((r) => ({ probabilities: r.probabilities, score: r.openSetScore }));
         const fused = fuse(photos);
         const answer = answerFor(model, fused.probabilities, fused.score, options);
-        const id = randomUUID();
         const top1 = answer.predictions[0]!;
         // Feedback on the answer refers to the first photo (the prediction memory holds one image per id).
-        await service.memory
-          .remember({
-            id,
-            time: new Date().toISOString(),
-            model: model.summary,
-            labelIds: model.labelIds,
-            top1: { label: top1.label, confidence: top1.confidence },
-            inputSha256: results[0]!.inputSha256,
-            format: results[0]!.format,
-            bytes: input.images[0]!.bytes,
-          })
-          .catch((error: unknown) =>
-            request.log.warn(
-              { err: error, predictionId: id },
-              'prediction not kept for feedback: the store failed',
-            ),
-          );
+        const id = await keepForFeedback(service, request, model, top1, {
+          ...results[0]!,
+          bytes: input.images[0]!.bytes,
+        });
         service.metrics.predictions.inc({ label: top1.label });
         const totalMs = performance.now() - started;
         request.log.info(

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type AnswerOptions, answerFor } from '../answer.js';
@@ -9,6 +8,7 @@ import { observeAnswer } from '../metrics.js';
 import type { ServingModel } from '../model.js';
 import type { OpenApiOperation } from '../openapi.js';
 import type { PlantidService } from '../service.js';
+import { keepForFeedback } from './keep-for-feedback.js';
 
 /**
  * topK as every request schema states it. The maximum is the loaded model's class count: the
@@ -342,29 +342,10 @@ async function respond(
   started: number,
   options: AnswerOptions,
 ) {
-  const id = randomUUID();
   const answer = answerFor(model, result.probabilities, result.openSetScore, options);
   const top1 = answer.predictions[0]!;
   const totalMs = performance.now() - started;
-  // Awaited, so feedback sent to another replica right after finds it; a store that is down costs
-  // this prediction its feedback, never its answer.
-  await service.memory
-    .remember({
-      id,
-      time: new Date().toISOString(),
-      model: model.summary,
-      labelIds: model.labelIds,
-      top1: { label: top1.label, confidence: top1.confidence },
-      inputSha256: result.inputSha256,
-      format: result.format,
-      bytes: image.bytes,
-    })
-    .catch((error: unknown) =>
-      request.log.warn(
-        { err: error, predictionId: id },
-        'prediction not kept for feedback: the store failed',
-      ),
-    );
+  const id = await keepForFeedback(service, request, model, top1, { ...result, bytes: image.bytes });
   service.metrics.predictions.inc({ label: top1.label });
   observeAnswer(service.metrics, {
     model: model.summary,
