@@ -4,6 +4,7 @@ import { answerFor, fuse } from '../answer.js';
 import { errorResponses, errors } from '../errors.js';
 import { inferImage, roundMs } from '../infer.js';
 import { readPredictInput } from '../input.js';
+import { predictResponseSchema } from '../schemas.js';
 import { keepForFeedback } from './keep-for-feedback.js';
 import {
   answerOptions,
@@ -77,17 +78,7 @@ export function identifyRoutes(app: FastifyInstance): void {
           200: {
             type: 'object',
             properties: {
-              id: {
-                type: 'string',
-                format: 'uuid',
-                description: 'Prediction id; send it back with POST /v1/feedback.',
-              },
-              model: { $ref: 'ModelRef#' },
-              status: { $ref: 'AnswerStatus#' },
-              rank: { $ref: 'AnswerRank#' },
-              taxon: { $ref: 'Taxon#' },
-              openSet: { $ref: 'OpenSetScore#' },
-              predictions: { type: 'array', items: { $ref: 'Prediction#' } },
+              ...predictResponseSchema.properties,
               photos: {
                 type: 'array',
                 items: {
@@ -105,17 +96,7 @@ export function identifyRoutes(app: FastifyInstance): void {
               },
               timings: { $ref: 'Timings#' },
             },
-            required: [
-              'id',
-              'model',
-              'status',
-              'rank',
-              'taxon',
-              'openSet',
-              'predictions',
-              'photos',
-              'timings',
-            ],
+            required: [...predictResponseSchema.required, 'photos'],
           },
           ...errorResponses(...PREDICT_ERRORS, 'INVALID_FIELD'),
         },
